@@ -1,0 +1,23 @@
+// ESLint 8 loads this file with require(); the package is an ES module, so the
+// configuration is handed over under Node's "module.exports" export name.
+const config = {
+  root: true,
+  parser: '@typescript-eslint/parser',
+  parserOptions: { project: './tsconfig.json', tsconfigRootDir: process.cwd(), sourceType: 'module' },
+  plugins: ['@typescript-eslint'],
+  extends: [
+    'eslint:recommended',
+    'plugin:@typescript-eslint/recommended',
+    'plugin:@typescript-eslint/recommended-type-checked',
+    'prettier',
+  ],
+  env: { node: true, es2022: true, jest: true },
+  ignorePatterns: ['dist/', 'node_modules/', '*.js'],
+  rules: {
+    '@typescript-eslint/no-floating-promises': 'error',
+    '@typescript-eslint/explicit-module-boundary-types': 'off',
+    '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    '@typescript-eslint/unbound-method': 'off',
+  },
+};
+export { config as 'module.exports' };

@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { AuthUser } from '../auth/auth-user.js';
+import { DomainEvents } from '../domain-events.js';
+import type { CreateAnnouncementDto } from './dto/create-announcement.dto.js';
+
+export interface Announcement {
+  id: string;
+  authorId: string;
+  title: string;
+  body: string;
+  createdAt: string;
+}
+
+@Injectable()
+export class AnnouncementsService {
+  private readonly announcements = new Map<string, Announcement>();
+
+  constructor(private readonly events: DomainEvents) {}
+
+  /**
+   * Stores the announcement and announces it. Resolves with what the listeners of
+   * `announcement.published` made of it (the notification, for the response), or
+   * with the announcement itself when nothing listens.
+   */
+  async publish(author: AuthUser, dto: CreateAnnouncementDto): Promise<unknown> {
+    const announcement: Announcement = {
+      id: randomUUID(),
+      authorId: author.id,
+      title: dto.title,
+      body: dto.body,
+      createdAt: new Date().toISOString(),
+    };
+    this.announcements.set(announcement.id, announcement);
+    const replies = await this.events.emit('announcement.published', {
+      actor: { id: author.id, name: author.name },
+      announcementId: announcement.id,
+      title: announcement.title,
+      body: announcement.body,
+    });
+    return replies.flat().find((reply) => reply !== undefined) ?? announcement;
+  }
+}

@@ -1,0 +1,36 @@
+import 'reflect-metadata';
+import { LoggerService, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import cookieParser from 'cookie-parser';
+import { AppModule } from './app.module.js';
+import type { AppConfig } from './config.js';
+import { StreamRegistry } from './streaming/stream-registry.js';
+
+/** Request bodies larger than this are refused with 413 (CONTRACT.md, "Publishing"). */
+export const BODY_LIMIT = '64kb';
+
+/** Builds the application, configured but not yet listening: `main.ts` and the tests share it. */
+export async function createApp(
+  config: AppConfig,
+  logger?: LoggerService | false,
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    // Open streams would otherwise hold app.close() until every client left.
+    forceCloseConnections: true,
+    ...(logger !== undefined ? { logger } : {}),
+  });
+  app.useBodyParser('json', { limit: BODY_LIMIT });
+  app.use(cookieParser());
+  app.useGlobalPipes(
+    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
+  );
+  app.enableShutdownHooks();
+  // End the streams first, so that clients reconnect (elsewhere) instead of hanging.
+  const close = app.close.bind(app);
+  app.close = async () => {
+    app.get(StreamRegistry).endAll();
+    await close();
+  };
+  return app;
+}

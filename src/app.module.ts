@@ -1,0 +1,41 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { AnnouncementsModule } from './announcements/announcements.module.js';
+import { AuthModule } from './auth/auth.module.js';
+import { AppConfig } from './config.js';
+import { HealthController } from './health/health.controller.js';
+import { MessagesModule } from './messages/messages.module.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
+import { WorkflowsModule } from './workflows/workflows.module.js';
+
+/** Makes the one validated configuration injectable everywhere. */
+@Global()
+@Module({})
+class ConfigModule {
+  static with(config: AppConfig): DynamicModule {
+    return {
+      module: ConfigModule,
+      providers: [{ provide: AppConfig, useValue: config }],
+      exports: [AppConfig],
+    };
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.with(config),
+        EventEmitterModule.forRoot(),
+        AuthModule,
+        NotificationsModule,
+        MessagesModule,
+        WorkflowsModule,
+        AnnouncementsModule,
+      ],
+      controllers: [HealthController],
+    };
+  }
+}

@@ -1,0 +1,27 @@
+import { Injectable } from '@nestjs/common';
+import { frameEvent } from '../streaming/sse-frame.js';
+import { StreamRegistry } from '../streaming/stream-registry.js';
+import { BROADCAST, Notification } from './notification.js';
+
+/**
+ * Delivers stored notifications to the open streams that should have them. Each
+ * notification is serialized and framed once, then the same string is written to
+ * every stream it goes to.
+ */
+@Injectable()
+export class NotificationRouter {
+  constructor(private readonly streams: StreamRegistry) {}
+
+  deliver(notification: Notification): void {
+    const frame = frameEvent({
+      id: notification.id,
+      event: notification.type,
+      data: JSON.stringify(notification),
+    });
+    if (notification.recipient === BROADCAST) {
+      this.streams.sendToAll(frame, notification.actorId);
+    } else if (notification.recipient !== notification.actorId) {
+      this.streams.sendToUser(notification.recipient, frame);
+    }
+  }
+}

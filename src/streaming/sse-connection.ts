@@ -1,0 +1,113 @@
+import { frameComment, frameControl, frameRetry } from './sse-frame.js';
+
+/** Where a connection's bytes go: Nest's SSE stream for the response. */
+export interface SseSink {
+  write(chunk: string): unknown;
+}
+
+export interface SseConnectionOptions {
+  userId: string;
+  retryMs: number;
+  heartbeatMs: number;
+  /** When the stream's token expires: `token-expiring` 30 s before, the end at that moment. */
+  expiresAt: Date;
+  /** Called once, whatever ended the connection. */
+  onClose: (connection: SseConnection) => void;
+}
+
+/** How long before its token's `exp` a stream warns its client (CONTRACT.md, "Tokens"). */
+export const TOKEN_WARNING_MS = 30_000;
+/** setTimeout fires at once for delays over 2^31 - 1 ms, so longer waits are chained. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * One open stream. It owns its timers and has a single cleanup path,
+ * {@link close}, which runs once whether the client left, the token expired or
+ * the server is shutting down.
+ */
+export class SseConnection {
+  readonly userId: string;
+  private sink: SseSink | null = null;
+  private endResponse: (() => void) | null = null;
+  private closed = false;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly options: SseConnectionOptions) {
+    this.userId = options.userId;
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  /**
+   * Starts the stream: `retry:` first, then heartbeats and the token's deadlines.
+   * `endResponse` is how the server ends the response when it closes the stream.
+   */
+  open(sink: SseSink, endResponse: () => void): void {
+    if (this.closed) return;
+    this.sink = sink;
+    this.endResponse = endResponse;
+    this.write(frameRetry(this.options.retryMs));
+    const heartbeat = setInterval(() => this.write(frameComment()), this.options.heartbeatMs);
+    this.timers.add(heartbeat);
+    const expiresAt = this.options.expiresAt.getTime();
+    this.at(expiresAt - TOKEN_WARNING_MS, () =>
+      this.write(
+        frameControl('token-expiring', { expiresAt: this.options.expiresAt.toISOString() }),
+      ),
+    );
+    this.at(expiresAt, () => this.end());
+  }
+
+  /** Writes an already framed event; a closed connection drops it (its client resumes). */
+  write(frame: string): void {
+    if (this.closed || !this.sink) return;
+    this.sink.write(frame);
+  }
+
+  /** The server ends the stream; cleanup follows through {@link close}. */
+  end(): void {
+    if (this.closed) return;
+    const endResponse = this.endResponse;
+    this.close();
+    endResponse?.();
+  }
+
+  /** The one cleanup path: timers stopped, owner told, sink dropped. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const timer of this.timers) {
+      clearTimeout(timer);
+      clearInterval(timer);
+    }
+    this.timers.clear();
+    this.sink = null;
+    this.endResponse = null;
+    this.options.onClose(this);
+  }
+
+  /** Number of live timers, for leak checks. */
+  get timerCount(): number {
+    return this.timers.size;
+  }
+
+  private at(when: number, task: () => void): void {
+    const delay = when - Date.now();
+    if (delay <= 0) {
+      task();
+      return;
+    }
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        if (this.closed) return;
+        if (delay > MAX_TIMER_MS) this.at(when, task);
+        else task();
+      },
+      Math.min(delay, MAX_TIMER_MS),
+    );
+    this.timers.add(timer);
+  }
+}

@@ -1,0 +1,43 @@
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import type { AuthUser } from '../auth/auth-user.js';
+import { CurrentUser } from '../auth/decorators.js';
+import { DecideWorkflowDto } from './dto/decide-workflow.dto.js';
+import { StartWorkflowDto } from './dto/start-workflow.dto.js';
+import type { Workflow } from './workflow.js';
+import { WorkflowsService } from './workflows.service.js';
+
+@Controller('workflows')
+export class WorkflowsController {
+  constructor(private readonly workflows: WorkflowsService) {}
+
+  @Post()
+  start(@CurrentUser() user: AuthUser, @Body() dto: StartWorkflowDto): Promise<Workflow> {
+    return this.workflows.start(user, dto);
+  }
+
+  @Post(':id/approve')
+  @HttpCode(201)
+  approve(
+    @CurrentUser() user: AuthUser,
+    @Param('id') id: string,
+    @Body() dto: DecideWorkflowDto,
+  ): Promise<Workflow> {
+    return this.workflows.decide(user, id, 'approved', dto.comment ?? null);
+  }
+
+  @Post(':id/reject')
+  @HttpCode(201)
+  reject(
+    @CurrentUser() user: AuthUser,
+    @Param('id') id: string,
+    @Body() dto: DecideWorkflowDto,
+  ): Promise<Workflow> {
+    return this.workflows.decide(user, id, 'rejected', dto.comment ?? null);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(201)
+  cancel(@CurrentUser() user: AuthUser, @Param('id') id: string): Promise<Workflow> {
+    return this.workflows.cancel(user, id);
+  }
+}
