@@ -1,0 +1,115 @@
+import { EventSource } from 'eventsource';
+import { eventually } from './app.js';
+
+export interface ReceivedEvent {
+  type: string;
+  data: string;
+  lastEventId: string;
+}
+
+export type TokenPlace = 'header' | 'query' | 'cookie';
+
+/** Every client not yet closed: a failed test must not leave one reconnecting forever. */
+const openClients = new Set<StreamClient>();
+
+/** Closes every client the tests opened; call it in afterEach. */
+export function closeAllClients(): void {
+  for (const client of openClients) client.close();
+}
+
+/**
+ * A real EventSource client (the `eventsource` package, WHATWG-conformant) that
+ * records every event it receives, named or not.
+ */
+export class StreamClient {
+  readonly events: ReceivedEvent[] = [];
+  readonly errors: { code?: number; message?: string }[] = [];
+  private readonly source: EventSource;
+  private opened = false;
+
+  constructor(
+    baseUrl: string,
+    jwtToken: string,
+    options: {
+      place?: TokenPlace;
+      path?: string;
+      types?: string[];
+      lastEventId?: string;
+    } = {},
+  ) {
+    const { place = 'header', path = '/notifications/stream', types = [] } = options;
+    const url = new URL(path, baseUrl);
+    if (place === 'query') url.searchParams.set('access_token', jwtToken);
+    this.source = new EventSource(url, {
+      fetch: (input, init) =>
+        fetch(input, {
+          ...init,
+          headers: {
+            ...init?.headers,
+            ...(place === 'header' ? { Authorization: `Bearer ${jwtToken}` } : {}),
+            ...(place === 'cookie' ? { Cookie: `access_token=${jwtToken}` } : {}),
+            ...(options.lastEventId ? { 'Last-Event-ID': options.lastEventId } : {}),
+          },
+        }),
+    });
+    openClients.add(this);
+    this.source.addEventListener('open', () => {
+      this.opened = true;
+    });
+    this.source.addEventListener('error', (error) => {
+      this.errors.push({ code: error.code, message: error.message });
+    });
+    const record = (event: MessageEvent<string>) =>
+      this.events.push({ type: event.type, data: event.data, lastEventId: event.lastEventId });
+    this.source.addEventListener('message', record);
+    for (const type of new Set([...types, ...DEFAULT_TYPES])) {
+      this.source.addEventListener(type, record);
+    }
+  }
+
+  /** Resolves once the stream answered 200 and is open. */
+  async ready(): Promise<this> {
+    await eventually(() => this.opened, 'the stream to open');
+    return this;
+  }
+
+  get readyState(): number {
+    return this.source.readyState;
+  }
+
+  /** Events of these types, data parsed as JSON. */
+  payloads<T = Record<string, unknown>>(...types: string[]): T[] {
+    return this.events
+      .filter((event) => types.length === 0 || types.includes(event.type))
+      .map((event) => JSON.parse(event.data) as T);
+  }
+
+  async waitForEvents(count: number, what = `${count} event(s)`): Promise<ReceivedEvent[]> {
+    await eventually(() => this.events.length >= count, what);
+    return this.events;
+  }
+
+  close(): void {
+    this.source.close();
+    openClients.delete(this);
+  }
+}
+
+/** Every event type the service sends (notifications and control events), and the tests' own. */
+const DEFAULT_TYPES = [
+  'test.ping',
+  'message.created',
+  'workflow.started',
+  'workflow.approved',
+  'workflow.rejected',
+  'workflow.cancelled',
+  'announcement',
+  'token-expiring',
+  'unread-count',
+  'reset',
+];
+
+/** Opens a stream per token and waits until all are live. */
+export async function openStreams(baseUrl: string, ...tokens: string[]): Promise<StreamClient[]> {
+  return Promise.all(tokens.map((jwtToken) => new StreamClient(baseUrl, jwtToken).ready()));
+}
