@@ -25,7 +25,6 @@ export async function createApp(
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
   );
-  app.enableShutdownHooks();
   // End the streams first, so that clients reconnect (elsewhere) instead of hanging.
   const close = app.close.bind(app);
   app.close = async () => {

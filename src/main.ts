@@ -21,9 +21,11 @@ async function main(): Promise<void> {
     );
   }
   const app = await createApp(config);
+  exitOnSignals(() => app.close(), logger);
   await app.listen(config.port, config.host);
+  const { port } = app.getHttpServer().address() as { port: number };
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  const base = `http://${shown}:${config.port}`;
+  const base = `http://${shown}:${port}`;
   logger.log(`Notification service listening on ${base}`);
   logger.log(`Health: ${base}/health   Stream: ${base}/notifications/stream`);
   if (!config.production) {
@@ -32,6 +34,34 @@ async function main(): Promise<void> {
         `curl -N -H "Authorization: Bearer $TOKEN" ${base}/notifications/stream`,
     );
   }
+}
+
+/** How long a graceful shutdown may take before the process exits anyway. */
+const SHUTDOWN_DEADLINE_MS = 9000;
+
+/**
+ * SIGTERM/SIGINT: stop listening, end the open streams (clients reconnect and
+ * resume elsewhere), run Nest's shutdown hooks through `close`, exit 0. Nest's own
+ * `enableShutdownHooks` re-raises the signal afterwards, which would end the
+ * process by signal instead of with code 0.
+ */
+function exitOnSignals(close: () => Promise<void>, logger: Logger): void {
+  const shutdown = (signal: NodeJS.Signals) => {
+    logger.log(`${signal}: closing streams and shutting down`);
+    setTimeout(() => {
+      logger.error(`Shutdown took over ${SHUTDOWN_DEADLINE_MS} ms; exiting anyway`);
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(`Shutdown failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
 }
 
 void main();

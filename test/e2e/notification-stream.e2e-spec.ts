@@ -73,8 +73,8 @@ describe('GET /notifications/stream', () => {
     it('frames a notification as id, event and one line of JSON data', async () => {
       const stream = raw(token('frame-user'));
       await stream.waitForBody('retry:');
-      const { body } = await notify(['frame-user'], 'Framed');
-      const [sent] = (body as { items: { id: string }[] }).items;
+      const response = await notify(['frame-user'], 'Framed');
+      const [sent] = (response.body as { items: { id: string }[] }).items;
       await stream.waitForBody('Framed');
       const block = stream.blocks.find((b) => b.includes('Framed'))!;
       const lines = block.split('\n');

@@ -59,7 +59,7 @@ export class StreamClient {
     this.source.addEventListener('error', (error) => {
       this.errors.push({ code: error.code, message: error.message });
     });
-    const record = (event: MessageEvent<string>) =>
+    const record = (event: { type: string; data: string; lastEventId: string }) =>
       this.events.push({ type: event.type, data: event.data, lastEventId: event.lastEventId });
     this.source.addEventListener('message', record);
     for (const type of new Set([...types, ...DEFAULT_TYPES])) {

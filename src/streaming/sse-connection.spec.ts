@@ -1,0 +1,107 @@
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { SseConnection, type SseConnectionOptions } from './sse-connection.js';
+
+const T0 = new Date('2030-01-01T00:00:00.000Z').getTime();
+
+function connect(overrides: Partial<SseConnectionOptions> = {}) {
+  const written: string[] = [];
+  const onClose = jest.fn<(connection: SseConnection) => void>();
+  const endResponse = jest.fn<() => void>();
+  const connection = new SseConnection({
+    userId: 'alice',
+    retryMs: 3000,
+    heartbeatMs: 1000,
+    expiresAt: new Date(T0 + 60_000),
+    onClose,
+    ...overrides,
+  });
+  connection.open({ write: (chunk) => written.push(chunk) }, endResponse);
+  return { connection, written, onClose, endResponse };
+}
+
+describe(SseConnection.name, () => {
+  beforeEach(() => {
+    jest.useFakeTimers({ now: T0 });
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  describe('open', () => {
+    it('writes retry: first', () => {
+      const { written } = connect();
+      expect(written).toEqual(['retry: 3000\n\n']);
+    });
+
+    it('writes a comment every heartbeat interval', () => {
+      const { written } = connect();
+      jest.advanceTimersByTime(3500);
+      expect(written.slice(1)).toEqual([':\n\n', ':\n\n', ':\n\n']);
+    });
+
+    it('warns 30 s before the token expires, not earlier', () => {
+      const { written } = connect({ heartbeatMs: 100_000 });
+      jest.advanceTimersByTime(29_999);
+      expect(written.some((chunk) => chunk.includes('token-expiring'))).toBe(false);
+      jest.advanceTimersByTime(1);
+      expect(written.at(-1)).toBe(
+        'event: token-expiring\ndata: {"expiresAt":"2030-01-01T00:01:00.000Z"}\n\n',
+      );
+    });
+
+    it('warns at once when less than 30 s are left', () => {
+      const { written } = connect({ expiresAt: new Date(T0 + 5000) });
+      expect(written[1]).toContain('event: token-expiring');
+    });
+
+    it('ends the response and cleans up when the token expires', () => {
+      const { connection, endResponse, onClose } = connect();
+      jest.advanceTimersByTime(59_999);
+      expect(endResponse).not.toHaveBeenCalled();
+      jest.advanceTimersByTime(1);
+      expect(endResponse).toHaveBeenCalledTimes(1);
+      expect(onClose).toHaveBeenCalledWith(connection);
+      expect(connection.timerCount).toBe(0);
+    });
+
+    it('waits correctly for an exp beyond the 24.8-day limit of one timer', () => {
+      const farAway = 40 * 24 * 3600 * 1000;
+      const { endResponse, written } = connect({
+        expiresAt: new Date(T0 + farAway),
+        heartbeatMs: 10 ** 9,
+      });
+      jest.advanceTimersByTime(farAway - 30_001);
+      expect(written.some((chunk) => chunk.includes('token-expiring'))).toBe(false);
+      expect(endResponse).not.toHaveBeenCalled();
+      jest.advanceTimersByTime(30_001);
+      expect(endResponse).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe('close', () => {
+    it('stops every timer, tells its owner once, and writes nothing more', () => {
+      const { connection, written, onClose } = connect();
+      connection.close();
+      connection.close();
+      jest.advanceTimersByTime(120_000);
+      expect(written).toEqual(['retry: 3000\n\n']);
+      expect(onClose).toHaveBeenCalledTimes(1);
+      expect(connection.timerCount).toBe(0);
+      expect(connection.isOpen).toBe(false);
+    });
+
+    it('does not end the response itself (the client already left)', () => {
+      const { connection, endResponse } = connect();
+      connection.close();
+      expect(endResponse).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('write', () => {
+    it('forwards a frame to the sink while open', () => {
+      const { connection, written } = connect();
+      connection.write('id: 1\ndata: x\n\n');
+      expect(written.at(-1)).toBe('id: 1\ndata: x\n\n');
+    });
+  });
+});

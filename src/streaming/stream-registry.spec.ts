@@ -1,0 +1,83 @@
+import { describe, expect, it, jest } from '@jest/globals';
+import type { SseConnection } from './sse-connection.js';
+import { StreamRegistry } from './stream-registry.js';
+
+/** A connection stand-in that records its frames and counts how often it was touched. */
+function fakeConnection(userId: string) {
+  const frames: string[] = [];
+  const connection = {
+    userId,
+    write: jest.fn((frame: string) => frames.push(frame)),
+    end: jest.fn(),
+  };
+  return { connection: connection as unknown as SseConnection, frames, write: connection.write };
+}
+
+describe(StreamRegistry.name, () => {
+  describe('sendToUser', () => {
+    it('writes to every stream of that user and no other', () => {
+      const registry = new StreamRegistry();
+      const tab1 = fakeConnection('alice');
+      const tab2 = fakeConnection('alice');
+      const bob = fakeConnection('bob');
+      [tab1, tab2, bob].forEach(({ connection }) => registry.add(connection));
+      registry.sendToUser('alice', 'F');
+      expect(tab1.frames).toEqual(['F']);
+      expect(tab2.frames).toEqual(['F']);
+      expect(bob.frames).toEqual([]);
+    });
+
+    it('touches no other stream, however many users are connected (keyed routing)', () => {
+      const registry = new StreamRegistry();
+      const others = Array.from({ length: 10_000 }, (_, i) => fakeConnection(`user-${i}`));
+      others.forEach(({ connection }) => registry.add(connection));
+      const target = fakeConnection('target');
+      registry.add(target.connection);
+      registry.sendToUser('target', 'F');
+      expect(target.write).toHaveBeenCalledTimes(1);
+      expect(others.filter(({ write }) => write.mock.calls.length > 0)).toEqual([]);
+    });
+
+    it('does nothing for a user with no stream', () => {
+      const registry = new StreamRegistry();
+      expect(() => registry.sendToUser('nobody', 'F')).not.toThrow();
+      expect(registry.userCount).toBe(0);
+    });
+  });
+
+  describe('sendToAll', () => {
+    it('writes to every stream but those of the excepted user', () => {
+      const registry = new StreamRegistry();
+      const actor = fakeConnection('actor');
+      const a = fakeConnection('a');
+      const b = fakeConnection('b');
+      [actor, a, b].forEach(({ connection }) => registry.add(connection));
+      registry.sendToAll('B', 'actor');
+      expect([actor.frames, a.frames, b.frames]).toEqual([[], ['B'], ['B']]);
+    });
+  });
+
+  describe('remove', () => {
+    it('drops the user entry with the last stream of that user', () => {
+      const registry = new StreamRegistry();
+      const tab1 = fakeConnection('alice');
+      const tab2 = fakeConnection('alice');
+      registry.add(tab1.connection);
+      registry.add(tab2.connection);
+      registry.remove(tab1.connection);
+      expect([registry.countFor('alice'), registry.userCount, registry.size]).toEqual([1, 1, 1]);
+      registry.remove(tab2.connection);
+      expect([registry.countFor('alice'), registry.userCount, registry.size]).toEqual([0, 0, 0]);
+    });
+  });
+
+  describe('endAll', () => {
+    it('ends every stream', () => {
+      const registry = new StreamRegistry();
+      const streams = [fakeConnection('a'), fakeConnection('b')];
+      streams.forEach(({ connection }) => registry.add(connection));
+      registry.endAll();
+      for (const { connection } of streams) expect(connection.end).toHaveBeenCalledTimes(1);
+    });
+  });
+});
