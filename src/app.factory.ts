@@ -10,6 +10,19 @@ import { StreamRegistry } from './streaming/stream-registry.js';
 /** Request bodies larger than this are refused with 413 (CONTRACT.md, "Publishing"). */
 export const BODY_LIMIT = '64kb';
 
+/**
+ * Nest's ValidationPipe deletes `__proto__`, `prototype` and `constructor` keys at any
+ * depth (a defence against prototype pollution). Deleting what a client sent would
+ * store something else than it asked for, so such a body is refused (400) instead.
+ */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
+function refusePrototypeKeys(key: string, value: unknown): unknown {
+  if (PROTOTYPE_KEYS.has(key)) {
+    throw new SyntaxError(`The key "${key}" is not allowed anywhere in a request body`);
+  }
+  return value;
+}
+
 /** Builds the application, configured but not yet listening: `main.ts` and the tests share it. */
 export async function createApp(
   config: AppConfig,
@@ -20,7 +33,7 @@ export async function createApp(
     forceCloseConnections: true,
     ...(logger !== undefined ? { logger } : {}),
   });
-  app.useBodyParser('json', { limit: BODY_LIMIT });
+  app.useBodyParser('json', { limit: BODY_LIMIT, reviver: refusePrototypeKeys });
   app.use(cookieParser());
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),

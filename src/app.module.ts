@@ -6,6 +6,7 @@ import { AppConfig } from './config.js';
 import { HealthController } from './health/health.controller.js';
 import { MessagesModule } from './messages/messages.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
+import { StorageModule } from './storage/storage.module.js';
 import { WorkflowsModule } from './workflows/workflows.module.js';
 
 /** Makes the one validated configuration injectable everywhere. */
@@ -29,6 +30,7 @@ export class AppModule {
       imports: [
         ConfigModule.with(config),
         EventEmitterModule.forRoot(),
+        StorageModule,
         AuthModule,
         NotificationsModule,
         MessagesModule,

@@ -4,10 +4,14 @@ import {
   ArrayNotEmpty,
   ArrayUnique,
   IsArray,
+  IsNotIn,
   IsString,
   MaxLength,
   MinLength,
 } from 'class-validator';
+
+/** `*` means "everyone" in recipient fields, so it is never a user id in a list. */
+const NOT_A_USER_ID = ['*'];
 
 /** A list of 1 to `max` distinct user ids. */
 export const IsUserIdList = (max: number) =>
@@ -19,6 +23,10 @@ export const IsUserIdList = (max: number) =>
     IsString({ each: true }),
     MinLength(1, { each: true }),
     MaxLength(200, { each: true }),
+    IsNotIn(NOT_A_USER_ID, {
+      each: true,
+      message: ({ property }) => `${property} must list user ids; "*" is not one`,
+    }),
   );
 
 /** A required, non-empty string of at most `max` characters. */

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { AuthUser } from '../auth/auth-user.js';
 import { DomainEvents } from '../domain-events.js';
+import { DocumentStore } from '../storage/document-store.js';
 import type { CreateAnnouncementDto } from './dto/create-announcement.dto.js';
 
 export interface Announcement {
@@ -14,9 +15,10 @@ export interface Announcement {
 
 @Injectable()
 export class AnnouncementsService {
-  private readonly announcements = new Map<string, Announcement>();
-
-  constructor(private readonly events: DomainEvents) {}
+  constructor(
+    private readonly documents: DocumentStore,
+    private readonly events: DomainEvents,
+  ) {}
 
   /**
    * Stores the announcement and announces it. Resolves with what the listeners of
@@ -31,7 +33,7 @@ export class AnnouncementsService {
       body: dto.body,
       createdAt: new Date().toISOString(),
     };
-    this.announcements.set(announcement.id, announcement);
+    await this.documents.insert('announcements', announcement);
     const replies = await this.events.emit('announcement.published', {
       actor: { id: author.id, name: author.name },
       announcementId: announcement.id,

@@ -2,14 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { AuthUser } from '../auth/auth-user.js';
 import { DomainEvents } from '../domain-events.js';
+import { DocumentStore } from '../storage/document-store.js';
 import type { CreateMessageDto } from './dto/create-message.dto.js';
 import type { Message } from './message.js';
 
 @Injectable()
 export class MessagesService {
-  private readonly messages = new Map<string, Message>();
-
-  constructor(private readonly events: DomainEvents) {}
+  constructor(
+    private readonly documents: DocumentStore,
+    private readonly events: DomainEvents,
+  ) {}
 
   async create(author: AuthUser, dto: CreateMessageDto): Promise<Message> {
     const message: Message = {
@@ -19,7 +21,7 @@ export class MessagesService {
       to: dto.to ?? null,
       createdAt: new Date().toISOString(),
     };
-    this.messages.set(message.id, message);
+    await this.documents.insert('messages', message);
     await this.events.emit('message.created', {
       actor: { id: author.id, name: author.name },
       messageId: message.id,

@@ -2,26 +2,35 @@ import { Injectable } from '@nestjs/common';
 import { frameEvent } from '../streaming/sse-frame.js';
 import { StreamRegistry } from '../streaming/stream-registry.js';
 import { BROADCAST, Notification } from './notification.js';
+import { UnreadCounts } from './unread-counts.js';
 
 /**
  * Delivers stored notifications to the open streams that should have them. Each
  * notification is serialized and framed once, then the same string is written to
- * every stream it goes to.
+ * every stream it goes to; the recipients' unread counts follow.
  */
 @Injectable()
 export class NotificationRouter {
-  constructor(private readonly streams: StreamRegistry) {}
+  constructor(
+    private readonly streams: StreamRegistry,
+    private readonly unread: UnreadCounts,
+  ) {}
 
   deliver(notification: Notification): void {
-    const frame = frameEvent({
-      id: notification.id,
-      event: notification.type,
-      data: JSON.stringify(notification),
-    });
+    const frame = frameNotification(notification);
     if (notification.recipient === BROADCAST) {
-      this.streams.sendToAll(frame, notification.actorId);
+      this.streams.sendToAll(frame, notification.id, notification.actorId);
     } else if (notification.recipient !== notification.actorId) {
-      this.streams.sendToUser(notification.recipient, frame);
+      this.streams.sendToUser(notification.recipient, frame, notification.id);
     }
+    this.unread.delivered(notification);
   }
+}
+
+export function frameNotification(notification: Notification): string {
+  return frameEvent({
+    id: notification.id,
+    event: notification.type,
+    data: JSON.stringify(notification),
+  });
 }

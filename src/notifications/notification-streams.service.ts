@@ -1,21 +1,45 @@
-import { HttpException, HttpStatus, Injectable, ServiceUnavailableException } from '@nestjs/common';
+import {
+  HttpException,
+  HttpStatus,
+  Injectable,
+  Logger,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import type { Response } from 'express';
 import type { Observable } from 'rxjs';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AppConfig } from '../config.js';
+import { parseCursor } from '../cursor.js';
+import { NotificationStore } from '../storage/notification-store.js';
 import { SseConnection } from '../streaming/sse-connection.js';
+import { frameControl } from '../streaming/sse-frame.js';
 import { serveSse } from '../streaming/sse-observable.js';
 import { StreamRegistry } from '../streaming/stream-registry.js';
+import { frameNotification } from './notification-router.js';
+import { UnreadCounts, unreadFrame } from './unread-counts.js';
 
-/** Opens a user's notification stream, within the per-user and per-instance limits. */
+/** Notifications read from the store per query while replaying. */
+const REPLAY_PAGE = 500;
+
+/**
+ * Opens a user's notification stream, within the per-user and per-instance limits,
+ * and resumes it: live delivery is held from the moment the stream is registered,
+ * the store replays what came after the client's cursor, then the held events that
+ * the replay did not carry go out and the stream is live. No gap, no duplicate.
+ */
 @Injectable()
 export class NotificationStreamsService {
+  private readonly logger = new Logger(NotificationStreamsService.name);
+
   constructor(
     private readonly config: AppConfig,
     private readonly registry: StreamRegistry,
+    private readonly store: NotificationStore,
+    private readonly unread: UnreadCounts,
   ) {}
 
-  open(user: AuthUser, response: Response): Observable<never> {
+  /** `lastEventId`: the client's cursor (Last-Event-ID), or null for a fresh stream. */
+  open(user: AuthUser, response: Response, lastEventId: string | null): Observable<never> {
     if (this.registry.size >= this.config.maxStreams) {
       throw new ServiceUnavailableException(
         `This instance holds its maximum of ${this.config.maxStreams} streams; retry later`,
@@ -32,10 +56,53 @@ export class NotificationStreamsService {
       retryMs: this.config.retryMs,
       heartbeatMs: this.config.heartbeatMs,
       expiresAt: user.expiresAt,
-      onClose: (closed) => this.registry.remove(closed),
+      onClose: (closed) => {
+        this.registry.remove(closed);
+        this.unread.forget(closed.userId);
+      },
     });
+    // Held before it is registered, so that nothing published from now on is missed.
+    connection.holdLive(lastEventId);
     // Registered now, not on subscribe, so that concurrent opens count against the limit.
     this.registry.add(connection);
-    return serveSse(response, connection);
+    return serveSse(response, connection, () => void this.start(connection, lastEventId));
+  }
+
+  private async start(connection: SseConnection, lastEventId: string | null): Promise<void> {
+    try {
+      connection.write(unreadFrame(await this.unread.current(connection.userId)));
+      if (lastEventId === null) connection.goLive();
+      else await this.resume(connection, lastEventId);
+    } catch (error) {
+      // The client reconnects with its cursor and tries again.
+      this.logger.error(`Could not start the stream of ${connection.userId}: ${String(error)}`);
+      connection.end();
+    }
+  }
+
+  private async resume(connection: SseConnection, lastEventId: string): Promise<void> {
+    const state =
+      parseCursor(lastEventId) === null ? 'malformed' : await this.store.cursorState(lastEventId);
+    if (state !== 'ok') {
+      const latestId = await this.store.latestCursor(connection.userId);
+      connection.write(frameControl('reset', { reason: RESET_REASONS[state], latestId }));
+      connection.goLive({ fromScratch: true });
+      return;
+    }
+    let after = lastEventId;
+    while (connection.isOpen) {
+      const page = await this.store.readAfter(connection.userId, after, REPLAY_PAGE);
+      for (const notification of page)
+        connection.replay(frameNotification(notification), notification.id);
+      if (page.length < REPLAY_PAGE) break;
+      after = page[page.length - 1].id;
+    }
+    connection.goLive();
   }
 }
+
+const RESET_REASONS = {
+  malformed: 'The Last-Event-ID is not a cursor of this service',
+  unknown: 'The Last-Event-ID is unknown to this service',
+  expired: 'The Last-Event-ID is older than the notifications kept',
+} as const;

@@ -21,3 +21,21 @@ export interface Notification extends NotificationDraft {
 
 /** Notification types are names, never markup or field separators. */
 export const NOTIFICATION_TYPE_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
+
+/**
+ * Event names the service itself sends without an id (CONTRACT.md, control events):
+ * a published notification may not take one, or clients would mistake it for them.
+ */
+export const CONTROL_EVENT_TYPES = [
+  'reset',
+  'token-expiring',
+  'unread-count',
+  'end',
+  'snapshot',
+  'join',
+  'move',
+  'leave',
+  'error',
+  'open',
+  'message',
+];

@@ -1,29 +1,48 @@
-import { Body, Controller, Post, Res, Sse } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Res,
+  Sse,
+} from '@nestjs/common';
 import type { Response } from 'express';
 import type { Observable } from 'rxjs';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser, Roles } from '../auth/decorators.js';
+import type { InboxPage } from '../storage/notification-store.js';
+import { ListNotificationsQuery } from './dto/list-notifications.query.js';
 import { PublishNotificationDto } from './dto/publish-notification.dto.js';
-import { draftsFor } from './notification-rules.js';
+import { InboxService } from './inbox.service.js';
 import { NotificationStreamsService } from './notification-streams.service.js';
 import { NotificationsService } from './notifications.service.js';
 import type { Notification } from './notification.js';
-import { BROADCAST } from './notification.js';
 
 @Controller('notifications')
 export class NotificationsController {
   constructor(
     private readonly streams: NotificationStreamsService,
     private readonly notifications: NotificationsService,
+    private readonly inbox: InboxService,
   ) {}
 
-  /** The caller's live notifications and the broadcasts (CONTRACT.md, "The notification stream"). */
+  /**
+   * The caller's live notifications and the broadcasts (CONTRACT.md, "The notification
+   * stream"), resumed after `Last-Event-ID` (header) or `?lastEventId=`.
+   */
   @Sse('stream')
   stream(
     @CurrentUser() user: AuthUser,
     @Res({ passthrough: true }) response: Response,
+    @Headers('last-event-id') header?: string,
+    @Query('lastEventId') query?: unknown,
   ): Observable<never> {
-    return this.streams.open(user, response);
+    const cursor = header || (typeof query === 'string' && query) || null;
+    return this.streams.open(user, response, cursor);
   }
 
   /** Publishing by other services: one notification per recipient, or one broadcast. */
@@ -33,13 +52,28 @@ export class NotificationsController {
     @CurrentUser() user: AuthUser,
     @Body() dto: PublishNotificationDto,
   ): Promise<{ items: Notification[] }> {
-    const recipients = dto.recipients === BROADCAST ? null : dto.recipients;
-    const drafts = draftsFor({ id: user.id, name: user.name }, recipients, {
-      type: dto.type,
-      title: dto.title,
-      body: dto.body ?? '',
-      data: dto.data ?? {},
-    });
-    return { items: await this.notifications.publish(drafts) };
+    return { items: await this.notifications.publishRequest(user, dto) };
+  }
+
+  @Get()
+  list(@CurrentUser() user: AuthUser, @Query() query: ListNotificationsQuery): Promise<InboxPage> {
+    return this.inbox.list(user, query);
+  }
+
+  @Get('unread-count')
+  unreadCount(@CurrentUser() user: AuthUser): Promise<{ count: number }> {
+    return this.inbox.unreadCount(user);
+  }
+
+  @Post('read-all')
+  @HttpCode(204)
+  markAllRead(@CurrentUser() user: AuthUser): Promise<void> {
+    return this.inbox.markAllRead(user);
+  }
+
+  @Post(':id/read')
+  @HttpCode(204)
+  markRead(@CurrentUser() user: AuthUser, @Param('id') id: string): Promise<void> {
+    return this.inbox.markRead(user, id);
   }
 }

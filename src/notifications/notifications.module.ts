@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
-import { MemoryNotificationStore } from '../storage/memory-notification-store.js';
-import { NotificationStore } from '../storage/notification-store.js';
 import { StreamRegistry } from '../streaming/stream-registry.js';
 import { DomainEventsListener } from './domain-events.listener.js';
+import { InboxService } from './inbox.service.js';
+import { RetentionService } from './retention.service.js';
+import { UnreadCounts } from './unread-counts.js';
 import { NotificationRouter } from './notification-router.js';
 import { NotificationStreamsService } from './notification-streams.service.js';
 import { NotificationsController } from './notifications.controller.js';
@@ -11,13 +12,15 @@ import { NotificationsService } from './notifications.service.js';
 @Module({
   controllers: [NotificationsController],
   providers: [
-    { provide: NotificationStore, useClass: MemoryNotificationStore },
     StreamRegistry,
     NotificationRouter,
     NotificationsService,
     NotificationStreamsService,
     DomainEventsListener,
+    UnreadCounts,
+    InboxService,
+    RetentionService,
   ],
-  exports: [StreamRegistry],
+  exports: [StreamRegistry, UnreadCounts],
 })
 export class NotificationsModule {}

@@ -1,19 +1,48 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
+import type { AuthUser } from '../auth/auth-user.js';
 import { NotificationStore } from '../storage/notification-store.js';
-import type { Notification, NotificationDraft } from './notification.js';
+import type { PublishNotificationDto } from './dto/publish-notification.dto.js';
+import { BROADCAST, Notification, NotificationDraft } from './notification.js';
 import { NotificationRouter } from './notification-router.js';
+import { draftsFor } from './notification-rules.js';
 
 /** Publishing: store first, then deliver, so anything a client saw can be replayed. */
 @Injectable()
 export class NotificationsService {
+  private readonly logger = new Logger(NotificationsService.name);
+
   constructor(
     private readonly store: NotificationStore,
     private readonly router: NotificationRouter,
   ) {}
 
+  /** `POST /notifications`: the caller is the actor, who is never among the recipients. */
+  publishRequest(caller: AuthUser, request: PublishNotificationDto): Promise<Notification[]> {
+    const recipients = request.recipients === BROADCAST ? null : request.recipients;
+    return this.publish(
+      draftsFor({ id: caller.id, name: caller.name }, recipients, {
+        type: request.type,
+        title: request.title,
+        body: request.body ?? '',
+        data: request.data ?? {},
+      }),
+    );
+  }
+
+  /** Rejects with 503 when the store cannot write: a notification is never dropped silently. */
   async publish(drafts: readonly NotificationDraft[]): Promise<Notification[]> {
     if (drafts.length === 0) return [];
-    const stored = await this.store.append(drafts);
+    let stored: Notification[];
+    try {
+      stored = await this.store.append(drafts);
+    } catch (error) {
+      this.logger.error(
+        `The notification store could not append ${drafts.length} notification(s): ${String(error)}`,
+      );
+      throw new ServiceUnavailableException(
+        'The notification store could not save the notification; nothing was published',
+      );
+    }
     for (const notification of stored) this.router.deliver(notification);
     return stored;
   }

@@ -1,3 +1,4 @@
+import { isAfter } from '../cursor.js';
 import { frameComment, frameControl, frameRetry } from './sse-frame.js';
 
 /** Where a connection's bytes go: Nest's SSE stream for the response. */
@@ -29,6 +30,10 @@ export class SseConnection {
   readonly userId: string;
   private sink: SseSink | null = null;
   private endResponse: (() => void) | null = null;
+  /** The newest notification cursor this stream has sent; older or equal ones are dropped. */
+  private lastCursor: string | null = null;
+  /** Live events held back while a replay runs; null once the stream is live. */
+  private backlog: { frame: string; cursor: string | null }[] | null = null;
   private closed = false;
   private readonly timers = new Set<NodeJS.Timeout>();
 
@@ -60,10 +65,53 @@ export class SseConnection {
     this.at(expiresAt, () => this.end());
   }
 
-  /** Writes an already framed event; a closed connection drops it (its client resumes). */
+  /**
+   * Holds live events back until {@link goLive}, for a stream that replays history
+   * first. Called before the stream is registered for live delivery, so nothing
+   * published during the replay can slip between the two.
+   */
+  holdLive(resumeAfter: string | null): void {
+    this.backlog = [];
+    this.lastCursor = resumeAfter;
+  }
+
+  /**
+   * Delivers a live event. A notification (one with a cursor) is dropped when this
+   * stream has already sent it or anything newer: the replay may have carried it.
+   */
+  send(frame: string, cursor: string | null = null): void {
+    if (this.backlog) this.backlog.push({ frame, cursor });
+    else this.sendInOrder(frame, cursor);
+  }
+
+  /** Writes a replayed notification (replays bypass the backlog). */
+  replay(frame: string, cursor: string): void {
+    this.sendInOrder(frame, cursor);
+  }
+
+  /**
+   * Ends a replay: sends what arrived live meanwhile and was not replayed, then goes
+   * live. `fromScratch` forgets the resume cursor (after a reset).
+   */
+  goLive({ fromScratch = false } = {}): void {
+    const backlog = this.backlog ?? [];
+    this.backlog = null;
+    if (fromScratch) this.lastCursor = null;
+    for (const { frame, cursor } of backlog) this.sendInOrder(frame, cursor);
+  }
+
+  /** Writes an already framed event or control frame; a closed connection drops it. */
   write(frame: string): void {
     if (this.closed || !this.sink) return;
     this.sink.write(frame);
+  }
+
+  private sendInOrder(frame: string, cursor: string | null): void {
+    if (cursor !== null) {
+      if (this.lastCursor !== null && !isAfter(cursor, this.lastCursor)) return;
+      this.lastCursor = cursor;
+    }
+    this.write(frame);
   }
 
   /** The server ends the stream; cleanup follows through {@link close}. */
@@ -85,6 +133,7 @@ export class SseConnection {
     this.timers.clear();
     this.sink = null;
     this.endResponse = null;
+    this.backlog = null;
     this.options.onClose(this);
   }
 

@@ -15,8 +15,14 @@ import type { SseConnection, SseSink } from './sse-connection.js';
  * response's standard `pipe` event and written pre-framed strings, which it
  * forwards unchanged (after committing the SSE headers). Each event is thus
  * framed once per publish, with exactly the id the service chose.
+ *
+ * `onOpen` runs once the stream has sent `retry:` (to start a replay, say).
  */
-export function serveSse(response: Response, connection: SseConnection): Observable<never> {
+export function serveSse(
+  response: Response,
+  connection: SseConnection,
+  onOpen: () => void = () => undefined,
+): Observable<never> {
   let sink: SseSink | null = null;
   const capture = (source: SseSink) => {
     sink = source;
@@ -32,6 +38,7 @@ export function serveSse(response: Response, connection: SseConnection): Observa
       return;
     }
     connection.open(sink, () => subscriber.complete());
+    onOpen();
     return () => connection.close();
   });
 }

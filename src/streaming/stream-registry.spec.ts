@@ -7,10 +7,10 @@ function fakeConnection(userId: string) {
   const frames: string[] = [];
   const connection = {
     userId,
-    write: jest.fn((frame: string) => frames.push(frame)),
+    send: jest.fn((frame: string) => frames.push(frame)),
     end: jest.fn(),
   };
-  return { connection: connection as unknown as SseConnection, frames, write: connection.write };
+  return { connection: connection as unknown as SseConnection, frames, send: connection.send };
 }
 
 describe(StreamRegistry.name, () => {
@@ -21,7 +21,7 @@ describe(StreamRegistry.name, () => {
       const tab2 = fakeConnection('alice');
       const bob = fakeConnection('bob');
       [tab1, tab2, bob].forEach(({ connection }) => registry.add(connection));
-      registry.sendToUser('alice', 'F');
+      registry.sendToUser('alice', 'F', '1');
       expect(tab1.frames).toEqual(['F']);
       expect(tab2.frames).toEqual(['F']);
       expect(bob.frames).toEqual([]);
@@ -34,8 +34,8 @@ describe(StreamRegistry.name, () => {
       const target = fakeConnection('target');
       registry.add(target.connection);
       registry.sendToUser('target', 'F');
-      expect(target.write).toHaveBeenCalledTimes(1);
-      expect(others.filter(({ write }) => write.mock.calls.length > 0)).toEqual([]);
+      expect(target.send).toHaveBeenCalledTimes(1);
+      expect(others.filter(({ send }) => send.mock.calls.length > 0)).toEqual([]);
     });
 
     it('does nothing for a user with no stream', () => {
@@ -52,7 +52,7 @@ describe(StreamRegistry.name, () => {
       const a = fakeConnection('a');
       const b = fakeConnection('b');
       [actor, a, b].forEach(({ connection }) => registry.add(connection));
-      registry.sendToAll('B', 'actor');
+      registry.sendToAll('B', '7', 'actor');
       expect([actor.frames, a.frames, b.frames]).toEqual([[], ['B'], ['B']]);
     });
   });

@@ -29,18 +29,23 @@ export class StreamRegistry {
     if (streams.size === 0) this.byUser.delete(connection.userId);
   }
 
-  /** Writes one framed event to every stream of one user. */
-  sendToUser(userId: string, frame: string): void {
+  /** Sends one framed event (a notification when it has a cursor) to every stream of one user. */
+  sendToUser(userId: string, frame: string, cursor: string | null = null): void {
     const streams = this.byUser.get(userId);
     if (!streams) return;
-    for (const connection of streams) connection.write(frame);
+    for (const connection of streams) connection.send(frame, cursor);
   }
 
-  /** Writes one framed event to every stream, except those of `exceptUserId`. */
-  sendToAll(frame: string, exceptUserId: string | null): void {
+  /** Sends one framed event to every stream, except those of `exceptUserId`. */
+  sendToAll(frame: string, cursor: string | null, exceptUserId: string | null): void {
     for (const connection of this.all) {
-      if (connection.userId !== exceptUserId) connection.write(frame);
+      if (connection.userId !== exceptUserId) connection.send(frame, cursor);
     }
+  }
+
+  /** The users with at least one open stream. */
+  users(): IterableIterator<string> {
+    return this.byUser.keys();
   }
 
   countFor(userId: string): number {

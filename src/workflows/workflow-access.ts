@@ -14,7 +14,7 @@ export function maySee(workflow: Workflow, userId: string): boolean {
 }
 
 /** The first approval or rejection decides the workflow. */
-export function assertMayDecide(workflow: Workflow | undefined, id: string, userId: string) {
+export function assertMayDecide(workflow: Workflow | null, id: string, userId: string) {
   const visible = assertVisible(workflow, id, userId);
   if (visible.starterId === userId) {
     throw new ForbiddenException(`The starter cannot approve or reject workflow ${id}`);
@@ -23,7 +23,7 @@ export function assertMayDecide(workflow: Workflow | undefined, id: string, user
   return visible;
 }
 
-export function assertMayCancel(workflow: Workflow | undefined, id: string, userId: string) {
+export function assertMayCancel(workflow: Workflow | null, id: string, userId: string) {
   const visible = assertVisible(workflow, id, userId);
   if (visible.starterId !== userId) {
     throw new ForbiddenException(`Only the starter can cancel workflow ${id}`);
@@ -32,7 +32,7 @@ export function assertMayCancel(workflow: Workflow | undefined, id: string, user
   return visible;
 }
 
-function assertVisible(workflow: Workflow | undefined, id: string, userId: string): Workflow {
+function assertVisible(workflow: Workflow | null, id: string, userId: string): Workflow {
   if (!workflow || !maySee(workflow, userId)) {
     throw new NotFoundException(`Workflow ${id} not found`);
   }

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/decorators.js';
+import { CancelWorkflowDto } from './dto/cancel-workflow.dto.js';
 import { DecideWorkflowDto } from './dto/decide-workflow.dto.js';
 import { StartWorkflowDto } from './dto/start-workflow.dto.js';
 import type { Workflow } from './workflow.js';
@@ -37,7 +38,11 @@ export class WorkflowsController {
 
   @Post(':id/cancel')
   @HttpCode(201)
-  cancel(@CurrentUser() user: AuthUser, @Param('id') id: string): Promise<Workflow> {
+  cancel(
+    @CurrentUser() user: AuthUser,
+    @Param('id') id: string,
+    @Body() _dto: CancelWorkflowDto,
+  ): Promise<Workflow> {
     return this.workflows.cancel(user, id);
   }
 }

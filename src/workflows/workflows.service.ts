@@ -3,15 +3,19 @@ import { randomUUID } from 'node:crypto';
 import type { AuthUser } from '../auth/auth-user.js';
 import { DomainEvents } from '../domain-events.js';
 import type { DomainEventName, WorkflowEvent } from '../events.js';
+import { DocumentStore } from '../storage/document-store.js';
 import type { StartWorkflowDto } from './dto/start-workflow.dto.js';
-import type { Workflow, WorkflowStatus } from './workflow.js';
+import type { Workflow } from './workflow.js';
 import { assertMayCancel, assertMayDecide } from './workflow-access.js';
+
+const WORKFLOWS = 'workflows';
 
 @Injectable()
 export class WorkflowsService {
-  private readonly workflows = new Map<string, Workflow>();
-
-  constructor(private readonly events: DomainEvents) {}
+  constructor(
+    private readonly documents: DocumentStore,
+    private readonly events: DomainEvents,
+  ) {}
 
   async start(starter: AuthUser, dto: StartWorkflowDto): Promise<Workflow> {
     const now = new Date().toISOString();
@@ -25,40 +29,40 @@ export class WorkflowsService {
       createdAt: now,
       updatedAt: now,
     };
-    this.workflows.set(workflow.id, workflow);
+    await this.documents.insert(WORKFLOWS, workflow);
     await this.announce('workflow.started', workflow, starter, null);
     return workflow;
   }
 
+  /** The first approval or rejection decides; the check and the write are one atomic update. */
   async decide(
     user: AuthUser,
     id: string,
     decision: 'approved' | 'rejected',
     comment: string | null,
   ): Promise<Workflow> {
-    const current = assertMayDecide(this.workflows.get(id), id, user.id);
-    const at = new Date().toISOString();
-    const updated: Workflow = {
-      ...current,
-      status: decision,
-      decision: { userId: user.id, decision, comment, at },
-      updatedAt: at,
-    };
-    this.workflows.set(id, updated);
+    const updated = await this.documents.update<Workflow>(WORKFLOWS, id, (current) => {
+      const pending = assertMayDecide(current, id, user.id);
+      const at = new Date().toISOString();
+      return {
+        ...pending,
+        status: decision,
+        decision: { userId: user.id, decision, comment, at },
+        updatedAt: at,
+      };
+    });
     await this.announce(`workflow.${decision}`, updated, user, comment);
     return updated;
   }
 
   async cancel(user: AuthUser, id: string): Promise<Workflow> {
-    const current = assertMayCancel(this.workflows.get(id), id, user.id);
-    const updated = this.withStatus(current, 'cancelled');
-    this.workflows.set(id, updated);
+    const updated = await this.documents.update<Workflow>(WORKFLOWS, id, (current) => ({
+      ...assertMayCancel(current, id, user.id),
+      status: 'cancelled',
+      updatedAt: new Date().toISOString(),
+    }));
     await this.announce('workflow.cancelled', updated, user, null);
     return updated;
-  }
-
-  private withStatus(workflow: Workflow, status: WorkflowStatus): Workflow {
-    return { ...workflow, status, updatedAt: new Date().toISOString() };
   }
 
   private announce(

@@ -588,13 +588,13 @@ describe('Publishing', () => {
       },
     );
 
-    it('keeps `data` exactly as sent, whatever its keys are called', async () => {
+    it('keeps `data` exactly as sent, whatever its ordinary keys are called', async () => {
       const [victim] = await openListening(['test.data'], 'victim');
       const data = {
-        constructor: 'c',
-        prototype: 1,
         toString: 's',
-        nested: { constructor: { kept: true } },
+        hasOwnProperty: 1,
+        valueOf: null,
+        nested: { toJSON: { kept: true }, list: [{ isPrototypeOf: 'x' }] },
       };
       const res = await post('/notifications', service, {
         recipients: ['victim'],
@@ -606,6 +606,23 @@ describe('Publishing', () => {
       await waitForNotifications(victim, 1, 'the notification');
       expect(notificationsOf(victim)[0].data).toEqual(data);
     });
+
+    it.each(['constructor', 'prototype', '__proto__'])(
+      'refuses a body with the key %s anywhere (rather than dropping it) and publishes nothing',
+      async (key) => {
+        const body = `{"recipients":["victim"],"type":"test.bad","title":"t","data":{"nested":{"${key}":{"x":1}}}}`;
+        await expectRefusedAndSilent(
+          () =>
+            request(t.url)
+              .post('/notifications')
+              .set(bearer(service))
+              .set('Content-Type', 'application/json')
+              .send(body),
+          400,
+          new RegExp(`"${key}" is not allowed`),
+        );
+      },
+    );
 
     it.each([
       ['a user without a role', token('plain')],

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { resolve } from 'node:path';
 import request from 'supertest';
-import { eventually } from '../support/app.js';
+import { eventually, makeDataDir, removeDataDir } from '../support/app.js';
 import { RawStream } from '../support/raw-stream.js';
 import { bearer } from '../support/tokens.js';
 
@@ -13,10 +14,15 @@ import { bearer } from '../support/tokens.js';
 describe('dist/main.js', () => {
   let child: ChildProcess | null = null;
   let output = '';
+  let workDir = '';
+  const main = resolve('dist/main.js');
 
   const start = (env: Record<string, string> = {}) => {
     output = '';
-    child = spawn(process.execPath, ['dist/main.js'], {
+    // An empty working directory: the default DATA_DIR (./data) is created there.
+    workDir = makeDataDir();
+    child = spawn(process.execPath, [main], {
+      cwd: workDir,
       env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -34,6 +40,7 @@ describe('dist/main.js', () => {
   afterEach(() => {
     child?.kill('SIGKILL');
     child = null;
+    removeDataDir(workDir);
   });
 
   it('runs with no configuration, says how to get a token, and serves a dev token', async () => {

@@ -1,4 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createApp } from '../../src/app.factory.js';
 import { AppConfig, loadConfig } from '../../src/config.js';
@@ -13,15 +16,26 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** A fresh, empty DATA_DIR, removed by {@link removeDataDir}. */
+export function makeDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'notification-hub-test-'));
+}
+
+export function removeDataDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
 /**
  * Starts the real application on an ephemeral loopback port. `env` is the
- * environment it is configured from, as `main.ts` would read it.
+ * environment it is configured from, as `main.ts` would read it. Without a
+ * DATA_DIR it gets an empty one of its own, removed when it closes.
  */
 export async function startApp(
   env: Record<string, string> = {},
   logger: LoggerService | false = false,
 ): Promise<TestApp> {
-  const config = loadConfig(env);
+  const ownDataDir = env.DATA_DIR ? null : makeDataDir();
+  const config = loadConfig({ ...env, ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}) });
   const app = await createApp(config, logger);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
@@ -30,7 +44,10 @@ export async function startApp(
     config,
     url: `http://127.0.0.1:${address.port}`,
     streams: app.get(StreamRegistry),
-    close: () => app.close(),
+    close: async () => {
+      await app.close();
+      if (ownDataDir) removeDataDir(ownDataDir);
+    },
   };
 }
 

@@ -22,7 +22,8 @@ export function closeAllClients(): void {
  * records every event it receives, named or not.
  */
 export class StreamClient {
-  readonly events: ReceivedEvent[] = [];
+  /** Everything received, notifications and control events, in order. */
+  readonly received: ReceivedEvent[] = [];
   readonly errors: { code?: number; message?: string }[] = [];
   private readonly source: EventSource;
   private opened = false;
@@ -60,7 +61,7 @@ export class StreamClient {
       this.errors.push({ code: error.code, message: error.message });
     });
     const record = (event: { type: string; data: string; lastEventId: string }) =>
-      this.events.push({ type: event.type, data: event.data, lastEventId: event.lastEventId });
+      this.received.push({ type: event.type, data: event.data, lastEventId: event.lastEventId });
     this.source.addEventListener('message', record);
     for (const type of new Set([...types, ...DEFAULT_TYPES])) {
       this.source.addEventListener(type, record);
@@ -77,11 +78,27 @@ export class StreamClient {
     return this.source.readyState;
   }
 
-  /** Events of these types, data parsed as JSON. */
+  /** The notifications received (control events left out). */
+  get events(): ReceivedEvent[] {
+    return this.received.filter((event) => !CONTROL_TYPES.includes(event.type));
+  }
+
+  /** The control events received: unread-count, token-expiring, reset. */
+  get controls(): ReceivedEvent[] {
+    return this.received.filter((event) => CONTROL_TYPES.includes(event.type));
+  }
+
+  /** Events of these types (all notifications when none is named), data parsed as JSON. */
   payloads<T = Record<string, unknown>>(...types: string[]): T[] {
-    return this.events
+    const source = types.length === 0 ? this.events : this.received;
+    return source
       .filter((event) => types.length === 0 || types.includes(event.type))
       .map((event) => JSON.parse(event.data) as T);
+  }
+
+  /** The cursors of the notifications received, in order. */
+  get cursors(): string[] {
+    return this.events.map((event) => event.lastEventId);
   }
 
   async waitForEvents(count: number, what = `${count} event(s)`): Promise<ReceivedEvent[]> {
@@ -94,6 +111,8 @@ export class StreamClient {
     openClients.delete(this);
   }
 }
+
+const CONTROL_TYPES = ['unread-count', 'token-expiring', 'reset'];
 
 /** Every event type the service sends (notifications and control events), and the tests' own. */
 const DEFAULT_TYPES = [

@@ -1,4 +1,6 @@
+import { Transform } from 'class-transformer';
 import {
+  IsNotIn,
   IsObject,
   IsOptional,
   IsString,
@@ -8,7 +10,7 @@ import {
   ValidateBy,
   ValidationOptions,
 } from 'class-validator';
-import { BROADCAST, NOTIFICATION_TYPE_PATTERN } from '../notification.js';
+import { BROADCAST, CONTROL_EVENT_TYPES, NOTIFICATION_TYPE_PATTERN } from '../notification.js';
 
 /** Up to this many recipients in one request; more is a broadcast or several requests. */
 export const MAX_RECIPIENTS = 1000;
@@ -22,6 +24,9 @@ export class PublishNotificationDto {
   @Matches(NOTIFICATION_TYPE_PATTERN, {
     message: 'type must be 1 to 100 letters, digits, ".", "_" or "-"',
   })
+  @IsNotIn(CONTROL_EVENT_TYPES, {
+    message: `type must not be a control event's name (${CONTROL_EVENT_TYPES.join(', ')})`,
+  })
   type!: string;
 
   @IsString()
@@ -34,7 +39,12 @@ export class PublishNotificationDto {
   @MaxLength(10000)
   body?: string;
 
+  /**
+   * Kept exactly as parsed: class-transformer would otherwise rebuild it and drop keys
+   * such as "constructor" or "prototype" at any depth.
+   */
   @IsOptional()
+  @Transform(({ obj }: { obj: Record<string, unknown> }) => obj.data, { toClassOnly: true })
   @IsObject()
   data?: Record<string, unknown>;
 }
@@ -49,9 +59,13 @@ function IsRecipients(options?: ValidationOptions): PropertyDecorator {
           (Array.isArray(value) &&
             value.length > 0 &&
             value.length <= MAX_RECIPIENTS &&
-            value.every((id) => typeof id === 'string' && id.length > 0 && id.length <= 200)),
+            new Set(value).size === value.length &&
+            value.every(
+              (id) =>
+                typeof id === 'string' && id.length > 0 && id.length <= 200 && id !== BROADCAST,
+            )),
         defaultMessage: () =>
-          `recipients must be "*" or an array of 1 to ${MAX_RECIPIENTS} user ids (non-empty strings)`,
+          `recipients must be "*" or an array of 1 to ${MAX_RECIPIENTS} distinct user ids (non-empty strings other than "*")`,
       },
     },
     options,

@@ -1,0 +1,24 @@
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+
+export class ListNotificationsQuery {
+  /** Only unread notifications. */
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) =>
+    value === 'true' ? true : value === 'false' ? false : value,
+  )
+  @IsBoolean({ message: 'unread must be true or false' })
+  unread?: boolean;
+
+  /** A cursor: only notifications older than it (the previous page's nextBefore). */
+  @IsOptional()
+  @Matches(/^[1-9][0-9]{0,15}$/, { message: 'before must be a cursor (a previous nextBefore)' })
+  before?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be a whole number from 1 to 100' })
+  @Min(1, { message: 'limit must be a whole number from 1 to 100' })
+  @Max(100, { message: 'limit must be a whole number from 1 to 100' })
+  limit?: number;
+}

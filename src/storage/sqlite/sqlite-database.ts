@@ -1,0 +1,68 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppConfig } from '../../config.js';
+
+/** How long a write waits for a lock held by another connection before it fails. */
+const BUSY_TIMEOUT_MS = 1000;
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS notifications (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    recipient TEXT NOT NULL,
+    actor_id TEXT,
+    type TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    data TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS notifications_by_recipient ON notifications (recipient, id);
+  CREATE INDEX IF NOT EXISTS notifications_by_age ON notifications (created_at);
+  CREATE TABLE IF NOT EXISTS notification_reads (
+    user_id TEXT NOT NULL,
+    notification_id INTEGER NOT NULL,
+    PRIMARY KEY (user_id, notification_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS read_marks (
+    user_id TEXT PRIMARY KEY,
+    read_through INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS store_meta (
+    key TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS documents (
+    collection TEXT NOT NULL,
+    id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (collection, id)
+  ) WITHOUT ROWID;
+`;
+
+/**
+ * The embedded store's one SQLite file, `<DATA_DIR>/notifications.db`, created with
+ * its schema on first start. WAL mode lets readers (replays, inbox pages) go on
+ * while a publish writes; `synchronous = NORMAL` is durable across process crashes,
+ * the failure this embedded mode guards against.
+ */
+@Injectable()
+export class SqliteDatabase implements OnApplicationShutdown {
+  readonly db: Database.Database;
+  private readonly logger = new Logger(SqliteDatabase.name);
+
+  constructor(config: AppConfig) {
+    mkdirSync(config.dataDir, { recursive: true });
+    const file = join(config.dataDir, 'notifications.db');
+    this.db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(SCHEMA);
+    this.logger.log(`Embedded store: ${file}`);
+  }
+
+  onApplicationShutdown(): void {
+    if (this.db.open) this.db.close();
+  }
+}
