@@ -104,4 +104,44 @@ describe(SseConnection.name, () => {
       expect(written.at(-1)).toBe('id: 1\ndata: x\n\n');
     });
   });
+
+  describe('holdLive and goLive', () => {
+    it('holds live events during a replay and sends only those the replay did not carry', () => {
+      const { connection, written } = connect();
+      connection.holdLive('10');
+      connection.send('live-11', '11');
+      connection.send('count', null);
+      connection.send('live-12', '12');
+      connection.replay('replay-11', '11');
+      connection.goLive();
+      expect(written.slice(1)).toEqual(['replay-11', 'count', 'live-12']);
+    });
+
+    it('drops live events at or before the resume cursor', () => {
+      const { connection, written } = connect();
+      connection.holdLive('10');
+      connection.goLive();
+      connection.send('old', '9');
+      connection.send('same', '10');
+      connection.send('new', '11');
+      expect(written.slice(1)).toEqual(['new']);
+    });
+
+    it('never sends a notification twice or out of order once live', () => {
+      const { connection, written } = connect();
+      connection.send('a', '5');
+      connection.send('again', '5');
+      connection.send('older', '4');
+      connection.send('b', '6');
+      expect(written.slice(1)).toEqual(['a', 'b']);
+    });
+
+    it('forgets the resume cursor after a reset', () => {
+      const { connection, written } = connect();
+      connection.holdLive('999');
+      connection.send('held', '3');
+      connection.goLive({ fromScratch: true });
+      expect(written.slice(1)).toEqual(['held']);
+    });
+  });
 });
