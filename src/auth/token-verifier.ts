@@ -1,6 +1,5 @@
 import { Injectable, UnauthorizedException } from '@nestjs/common';
 import { JwtService, TokenExpiredError } from '@nestjs/jwt';
-import { AppConfig } from '../config.js';
 import type { AuthUser } from './auth-user.js';
 
 interface Claims {
@@ -17,21 +16,13 @@ interface Claims {
  */
 @Injectable()
 export class TokenVerifier {
-  constructor(
-    private readonly jwt: JwtService,
-    private readonly config: AppConfig,
-  ) {}
+  /** The key, algorithms, issuer and audience are those JwtModule was registered with. */
+  constructor(private readonly jwt: JwtService) {}
 
   verify(token: string): AuthUser {
-    const { secret, publicKey, algorithms, issuer, audience } = this.config.jwt;
     let claims: Claims;
     try {
-      claims = this.jwt.verify<Claims & object>(token, {
-        secret: publicKey ?? secret ?? undefined,
-        algorithms: [...algorithms],
-        ...(issuer ? { issuer } : {}),
-        ...(audience ? { audience } : {}),
-      });
+      claims = this.jwt.verify<Claims & object>(token);
     } catch (error) {
       throw new UnauthorizedException(describe(error));
     }

@@ -1,7 +1,12 @@
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 export class ListNotificationsQuery {
+  /** The token may come in the query (CONTRACT.md, "Tokens"); the guard reads it, not the route. */
+  @IsOptional()
+  @IsString()
+  access_token?: string;
+
   /** Only unread notifications. */
   @IsOptional()
   @Transform(({ value }: { value: unknown }) =>

@@ -1,0 +1,197 @@
+// Fan-out (after 5 warm-up rounds) and durable publish throughput of the built service (dist/), run as a child
+// process on its embedded defaults; the streams are raw HTTP clients in this process.
+//   npm run bench            (FANOUT_STREAMS=1000 THROUGHPUT_STREAMS=100 by default)
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import jwt from 'jsonwebtoken';
+import { DEV_JWT_SECRET } from '../dist/config.js';
+
+const FANOUT_STREAMS = Number(process.env.FANOUT_STREAMS ?? 1000);
+const FANOUT_ROUNDS = Number(process.env.FANOUT_ROUNDS ?? 30);
+const THROUGHPUT_STREAMS = Number(process.env.THROUGHPUT_STREAMS ?? 100);
+const THROUGHPUT_NOTIFICATIONS = Number(process.env.THROUGHPUT_NOTIFICATIONS ?? 3000);
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+const token = (sub, roles = []) =>
+  jwt.sign({ sub, roles }, DEV_JWT_SECRET, { algorithm: 'HS256', expiresIn: 3600 });
+const service = token('bench-service', ['service']);
+
+function startService() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hub-bench-'));
+  const child = spawn(process.execPath, [resolve('dist/main.js')], {
+    env: {
+      PATH: process.env.PATH,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      HEARTBEAT_MS: '60000',
+      MAX_STREAMS_PER_USER: '100000',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((ready, fail) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = /listening on (http:\/\/\S+:\d+)/.exec(out);
+      if (match)
+        ready({
+          url: match[1],
+          stop: () => (child.kill('SIGTERM'), rmSync(dataDir, { recursive: true, force: true })),
+        });
+    });
+    child.on('exit', (code) => fail(new Error(`service exited with ${code}: ${out}`)));
+  });
+}
+
+/** One stream; calls onEvent(title, receivedAt) for each notification. */
+function openStream(url, userId, onEvent) {
+  return new Promise((ready, fail) => {
+    const req = http.get(
+      `${url}/notifications/stream`,
+      { headers: { Authorization: `Bearer ${token(userId)}` } },
+      (res) => {
+        if (res.statusCode !== 200) return fail(new Error(`stream ${userId}: ${res.statusCode}`));
+        res.setEncoding('utf8');
+        let buffer = '';
+        res.on('data', (chunk) => {
+          const now = performance.now();
+          buffer += chunk;
+          let end;
+          while ((end = buffer.indexOf('\n\n')) !== -1) {
+            const block = buffer.slice(0, end).replace(/^\n+/, '');
+            buffer = buffer.slice(end + 2);
+            const title = /"title":"(bench-[^"]+)"/.exec(block);
+            if (title && block.startsWith('id: ')) onEvent(title[1], now);
+            else if (block.startsWith('retry:')) ready(req);
+          }
+        });
+      },
+    );
+    req.on('error', fail);
+  });
+}
+
+function post(url, body) {
+  return new Promise((done, fail) => {
+    const payload = JSON.stringify(body);
+    const req = http.request(
+      `${url}/notifications`,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          Authorization: `Bearer ${service}`,
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(payload),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 201 ? done() : fail(new Error(`publish: ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on('error', fail);
+    req.end(payload);
+  });
+}
+
+const percentile = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+async function fanout(url) {
+  const seen = new Map();
+  const streams = [];
+  for (let i = 0; i < FANOUT_STREAMS; i += 100) {
+    streams.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(100, FANOUT_STREAMS - i) }, (_, j) =>
+          openStream(url, `fan-${i + j}`, (title, at) => {
+            const entry = seen.get(title);
+            entry.count += 1;
+            entry.last = at;
+            if (entry.count === FANOUT_STREAMS) entry.done();
+          }),
+        ),
+      )),
+    );
+  }
+  const latencies = [];
+  const WARM_UP = 5;
+  for (let round = -WARM_UP; round < FANOUT_ROUNDS; round++) {
+    const title = `bench-fan-${round}`;
+    const all = new Promise((done) => seen.set(title, { count: 0, last: 0, done }));
+    const start = performance.now();
+    await post(url, { recipients: '*', type: 'bench.fanout', title });
+    await all;
+    if (round >= 0) latencies.push(seen.get(title).last - start);
+  }
+  streams.forEach((req) => req.destroy());
+  latencies.sort((a, b) => a - b);
+  return {
+    streams: FANOUT_STREAMS,
+    rounds: FANOUT_ROUNDS,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: latencies.at(-1),
+  };
+}
+
+async function throughput(url) {
+  let delivered = 0;
+  let allDelivered;
+  const finished = new Promise((done) => (allDelivered = done));
+  const streams = await Promise.all(
+    Array.from({ length: THROUGHPUT_STREAMS }, (_, i) =>
+      openStream(url, `tp-${i}`, () => {
+        delivered += 1;
+        if (delivered === THROUGHPUT_NOTIFICATIONS) allDelivered();
+      }),
+    ),
+  );
+  const start = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < THROUGHPUT_NOTIFICATIONS) {
+        const i = next++;
+        await post(url, {
+          recipients: [`tp-${i % THROUGHPUT_STREAMS}`],
+          type: 'bench.targeted',
+          title: `bench-tp-${i}`,
+        });
+      }
+    }),
+  );
+  await finished;
+  const seconds = (performance.now() - start) / 1000;
+  streams.forEach((req) => req.destroy());
+  return {
+    streams: THROUGHPUT_STREAMS,
+    notifications: THROUGHPUT_NOTIFICATIONS,
+    concurrency: CONCURRENCY,
+    seconds,
+    perSecond: THROUGHPUT_NOTIFICATIONS / seconds,
+  };
+}
+
+const service_ = await startService();
+try {
+  const fan = await fanout(service_.url);
+  console.log(
+    `broadcast to ${fan.streams} streams (${fan.rounds} rounds): publish → last stream p50 ${fan.p50.toFixed(1)} ms, p99 ${fan.p99.toFixed(1)} ms, max ${fan.max.toFixed(1)} ms`,
+  );
+  const tp = await throughput(service_.url);
+  console.log(
+    `targeted publishes stored (SQLite) and delivered to ${tp.streams} streams: ${tp.notifications} in ${tp.seconds.toFixed(2)} s = ${Math.round(tp.perSecond)}/s (${tp.concurrency} requests in flight)`,
+  );
+} finally {
+  service_.stop();
+  agent.destroy();
+}
