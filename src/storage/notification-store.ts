@@ -58,6 +58,10 @@ export abstract class NotificationStore {
   /** Marks every notification the user has read. */
   abstract markAllRead(userId: string): Promise<void>;
 
-  /** Deletes notifications created before `cutoff`; resolves with how many. */
+  /**
+   * Deletes, in cursor order, every notification up to the newest one created before
+   * `cutoff` (so that "expired" is one cursor boundary even if the clock stepped back);
+   * resolves with how many.
+   */
   abstract prune(cutoff: Date): Promise<number>;
 }

@@ -37,7 +37,7 @@ export class RedisServer {
         () => fail(new Error(`redis-server did not start: ${output}`)),
         10000,
       );
-      child.stdout!.on('data', (chunk: Buffer) => {
+      child.stdout.on('data', (chunk: Buffer) => {
         output += chunk.toString();
         if (output.includes('Ready to accept connections')) {
           clearTimeout(timer);

@@ -23,8 +23,8 @@ interface Row {
   created_at: string;
 }
 
-/** The rows a user sees: addressed to them, or broadcasts by someone else. */
-const VISIBLE = `(n.recipient = @user OR (n.recipient = '*' AND n.actor_id IS NOT @user))`;
+/** The rows a user sees: addressed to them or broadcast, and not of their own doing. */
+const VISIBLE = `(n.recipient IN (@user, '*') AND n.actor_id IS NOT @user)`;
 const READ_THROUGH = `coalesce((SELECT read_through FROM read_marks WHERE user_id = @user), 0)`;
 const IS_READ = `(n.id <= ${READ_THROUGH} OR EXISTS (
   SELECT 1 FROM notification_reads r WHERE r.user_id = @user AND r.notification_id = n.id))`;

@@ -1,0 +1,179 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { DocumentStore } from '../../src/storage/document-store.js';
+
+export interface OpenedDocumentStore {
+  store: DocumentStore;
+  close(): Promise<void>;
+}
+
+interface Workflow {
+  id: string;
+  status: 'pending' | 'approved' | 'rejected';
+  approvals: number;
+  steps: { name: string; at: string | null }[];
+  meta: Record<string, unknown>;
+}
+
+function workflow(id: string, overrides: Partial<Workflow> = {}): Workflow {
+  return {
+    id,
+    status: 'pending',
+    approvals: 0,
+    steps: [
+      { name: 'start', at: '2030-01-01T00:00:00.000Z' },
+      { name: 'approve', at: null },
+    ],
+    meta: { tags: ['a', 'b'], nested: { deep: true }, text: 'ünïcode "quoted"' },
+    ...overrides,
+  };
+}
+
+class Conflict extends Error {}
+
+/** Approves a pending workflow; a decided one is a conflict (the 409 of the workflows module). */
+function approve(current: Workflow | null): Workflow {
+  if (current === null) throw new Error('missing');
+  if (current.status !== 'pending') throw new Conflict(`already ${current.status}`);
+  return { ...current, status: 'approved', approvals: current.approvals + 1 };
+}
+
+/**
+ * The behaviour every {@link DocumentStore} must have. `open` gives a fresh, empty
+ * store per test.
+ */
+export function describeDocumentStore(
+  name: string,
+  open: () => Promise<OpenedDocumentStore>,
+): void {
+  describe(`${DocumentStore.name} contract: ${name}`, () => {
+    let opened: OpenedDocumentStore;
+    let store: DocumentStore;
+
+    beforeEach(async () => {
+      opened = await open();
+      store = opened.store;
+    });
+    afterEach(async () => {
+      await opened.close();
+    });
+
+    describe('insert and get', () => {
+      it('gives back an inserted document', async () => {
+        await store.insert('workflows', workflow('w1'));
+        expect(await store.get<Workflow>('workflows', 'w1')).toEqual(workflow('w1'));
+      });
+
+      it('is null for an unknown id', async () => {
+        await store.insert('workflows', workflow('w1'));
+        expect(await store.get('workflows', 'w2')).toBeNull();
+      });
+
+      it('keeps collections apart', async () => {
+        await store.insert('workflows', workflow('x', { approvals: 1 }));
+        await store.insert('messages', workflow('x', { approvals: 2 }));
+        expect(await store.get<Workflow>('workflows', 'x')).toMatchObject({ approvals: 1 });
+        expect(await store.get<Workflow>('messages', 'x')).toMatchObject({ approvals: 2 });
+        expect(await store.get('other', 'x')).toBeNull();
+      });
+
+      it('stores a copy: changing the object afterwards does not change the document', async () => {
+        const document = workflow('w1');
+        await store.insert('workflows', document);
+        document.status = 'rejected';
+        document.steps.push({ name: 'extra', at: null });
+        expect(await store.get<Workflow>('workflows', 'w1')).toEqual(workflow('w1'));
+      });
+
+      it('rejects inserting an id that exists, and keeps the first document', async () => {
+        await store.insert('workflows', workflow('w1', { approvals: 1 }));
+        await expect(store.insert('workflows', workflow('w1', { approvals: 2 }))).rejects.toThrow();
+        expect(await store.get<Workflow>('workflows', 'w1')).toMatchObject({ approvals: 1 });
+      });
+    });
+
+    describe('update', () => {
+      it('passes the current document to change', async () => {
+        await store.insert('workflows', workflow('w1', { approvals: 3 }));
+        const seen: (Workflow | null)[] = [];
+        await store.update<Workflow>('workflows', 'w1', (current) => {
+          seen.push(current);
+          return workflow('w1');
+        });
+        expect(seen).toEqual([workflow('w1', { approvals: 3 })]);
+      });
+
+      it('stores the result of change and resolves with it', async () => {
+        await store.insert('workflows', workflow('w1'));
+        const updated = await store.update<Workflow>('workflows', 'w1', approve);
+        expect(updated).toEqual(workflow('w1', { status: 'approved', approvals: 1 }));
+        expect(await store.get<Workflow>('workflows', 'w1')).toEqual(updated);
+      });
+
+      it('gives change null for a missing id, and stores what it returns', async () => {
+        const seen: (Workflow | null)[] = [];
+        const created = await store.update<Workflow>('workflows', 'w9', (current) => {
+          seen.push(current);
+          return workflow('w9');
+        });
+        expect(seen).toEqual([null]);
+        expect(created).toEqual(workflow('w9'));
+        expect(await store.get<Workflow>('workflows', 'w9')).toEqual(workflow('w9'));
+      });
+
+      it('rejects with the error change throws, leaving the document as it was', async () => {
+        await store.insert('workflows', workflow('w1', { status: 'rejected' }));
+        const failure = store.update<Workflow>('workflows', 'w1', approve);
+        await expect(failure).rejects.toBeInstanceOf(Conflict);
+        await expect(failure).rejects.toThrow('already rejected');
+        expect(await store.get<Workflow>('workflows', 'w1')).toEqual(
+          workflow('w1', { status: 'rejected' }),
+        );
+      });
+
+      it('stores nothing when change throws for a missing id', async () => {
+        const error = new Error('no such workflow');
+        await expect(
+          store.update<Workflow>('workflows', 'w9', () => {
+            throw error;
+          }),
+        ).rejects.toBe(error);
+        expect(await store.get('workflows', 'w9')).toBeNull();
+      });
+
+      it('lets only one of two concurrent decisions win', async () => {
+        await store.insert('workflows', workflow('w1'));
+        const results = await Promise.allSettled([
+          store.update<Workflow>('workflows', 'w1', approve),
+          store.update<Workflow>('workflows', 'w1', approve),
+        ]);
+        expect(results.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected']);
+        expect(await store.get<Workflow>('workflows', 'w1')).toMatchObject({
+          status: 'approved',
+          approvals: 1,
+        });
+      });
+
+      it('loses no change among concurrent updates', async () => {
+        await store.insert('workflows', workflow('w1'));
+        await Promise.all(
+          Array.from({ length: 20 }, () =>
+            store.update<Workflow>('workflows', 'w1', (current) => ({
+              ...(current as Workflow),
+              approvals: (current as Workflow).approvals + 1,
+            })),
+          ),
+        );
+        expect(await store.get<Workflow>('workflows', 'w1')).toMatchObject({ approvals: 20 });
+      });
+
+      it('changes only the document it is given', async () => {
+        await store.insert('workflows', workflow('w1'));
+        await store.insert('workflows', workflow('w2'));
+        await store.insert('messages', workflow('w1'));
+        await store.update<Workflow>('workflows', 'w1', approve);
+        expect(await store.get<Workflow>('workflows', 'w2')).toEqual(workflow('w2'));
+        expect(await store.get<Workflow>('messages', 'w1')).toEqual(workflow('w1'));
+      });
+    });
+  });
+}

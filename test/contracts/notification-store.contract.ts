@@ -1,0 +1,568 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { formatCursor, isAfter, parseCursor } from '../../src/cursor.js';
+import {
+  BROADCAST,
+  type Notification,
+  type NotificationDraft,
+} from '../../src/notifications/notification.js';
+import { NotificationStore, type InboxItem } from '../../src/storage/notification-store.js';
+
+export interface OpenedNotificationStore {
+  store: NotificationStore;
+  close(): Promise<void>;
+}
+
+/** Strings no backend of this service could have issued as a cursor. */
+const GARBAGE_CURSORS = ['abc', '0', '-1', ''];
+
+let drafted = 0;
+
+/** A draft to `recipient` (a user id or '*') by `actorId`, with content unique to it. */
+function draft(
+  recipient: string,
+  actorId: string | null = 'system',
+  overrides: Partial<NotificationDraft> = {},
+): NotificationDraft {
+  drafted += 1;
+  return {
+    type: 'test.event',
+    recipient,
+    actorId,
+    title: `title ${drafted}`,
+    body: `body ${drafted}`,
+    data: { n: drafted, nested: { list: [1, 'two', null], flag: true } },
+    ...overrides,
+  };
+}
+
+function times(count: number, make: () => NotificationDraft): NotificationDraft[] {
+  return Array.from({ length: count }, make);
+}
+
+const ids = (notifications: readonly Notification[]) => notifications.map(({ id }) => id);
+
+/** The cursor one past `cursor`: never issued while `cursor` is the newest. */
+function successor(cursor: string): string {
+  const sequence = parseCursor(cursor);
+  if (sequence === null) throw new Error(`not a cursor: ${cursor}`);
+  return formatCursor(sequence + 1);
+}
+
+function expectIncreasing(cursors: readonly string[]): void {
+  expect(cursors.filter((cursor) => parseCursor(cursor) === null)).toEqual([]);
+  const outOfOrder = cursors
+    .slice(1)
+    .map((cursor, i) => [cursors[i], cursor])
+    .filter(([before, cursor]) => !isAfter(cursor, before));
+  expect(outOfOrder).toEqual([]);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Waits until the clock is past `createdAt`, so that what is appended next is created later. */
+async function after(createdAt: string): Promise<void> {
+  while (Date.now() <= Date.parse(createdAt) + 1) await sleep(2);
+}
+
+const FAR_FUTURE = () => new Date(Date.now() + 24 * 3600 * 1000);
+const FAR_PAST = () => new Date(Date.now() - 24 * 3600 * 1000);
+
+/**
+ * The behaviour every {@link NotificationStore} must have (CONTRACT.md, "The
+ * notification stream" and "The inbox"). `open` gives a fresh, empty store per test.
+ */
+export function describeNotificationStore(
+  name: string,
+  open: () => Promise<OpenedNotificationStore>,
+): void {
+  describe(`${NotificationStore.name} contract: ${name}`, () => {
+    let opened: OpenedNotificationStore;
+    let store: NotificationStore;
+
+    beforeEach(async () => {
+      opened = await open();
+      store = opened.store;
+    });
+    afterEach(async () => {
+      await opened.close();
+    });
+
+    /** A notification to someone else, whose cursor comes before everything appended after it. */
+    async function start(): Promise<string> {
+      const [marker] = await store.append([draft('zed')]);
+      return marker.id;
+    }
+
+    describe('append', () => {
+      it("returns the drafts' fields with a cursor id and an ISO 8601 createdAt", async () => {
+        const drafts = [draft('alice', 'bob'), draft(BROADCAST, null)];
+        const stored = await store.append(drafts);
+        expect(stored).toHaveLength(2);
+        stored.forEach((notification, i) => {
+          const { id, createdAt, ...fields } = notification;
+          expect(fields).toEqual(drafts[i]);
+          expect(parseCursor(id)).not.toBeNull();
+          expect(new Date(createdAt).toISOString()).toBe(createdAt);
+        });
+      });
+
+      it('issues strictly increasing cursors within one batch', async () => {
+        const stored = await store.append(times(5, () => draft('alice')));
+        expectIncreasing(ids(stored));
+      });
+
+      it('issues strictly increasing cursors across calls', async () => {
+        const cursors: string[] = [];
+        for (let i = 0; i < 4; i += 1) {
+          cursors.push(...ids(await store.append([draft('alice'), draft('bob')])));
+        }
+        expectIncreasing(cursors);
+      });
+
+      it('gives concurrent appends distinct cursors', async () => {
+        await start();
+        const batches = await Promise.all(
+          Array.from({ length: 5 }, () => store.append([draft('alice'), draft(BROADCAST)])),
+        );
+        const cursors = batches.flatMap(ids);
+        expect(new Set(cursors).size).toBe(10);
+      });
+    });
+
+    describe('readAfter', () => {
+      it('returns the notifications after the cursor, oldest first, exactly as appended', async () => {
+        const from = await start();
+        const first = await store.append([draft('alice'), draft('alice')]);
+        const second = await store.append([draft('alice')]);
+        expect(await store.readAfter('alice', from, 10)).toEqual([...first, ...second]);
+      });
+
+      it('leaves out the cursor itself and everything before it', async () => {
+        const stored = await store.append(times(4, () => draft('alice')));
+        expect(ids(await store.readAfter('alice', stored[1].id, 10))).toEqual(ids(stored.slice(2)));
+      });
+
+      it('includes broadcasts by others and by no actor', async () => {
+        const from = await start();
+        const stored = await store.append([draft(BROADCAST, 'bob'), draft(BROADCAST, null)]);
+        expect(ids(await store.readAfter('alice', from, 10))).toEqual(ids(stored));
+      });
+
+      it("never returns another user's targeted notifications", async () => {
+        const from = await start();
+        const [, own] = await store.append([draft('bob'), draft('alice'), draft('alicia')]);
+        expect(ids(await store.readAfter('alice', from, 10))).toEqual([own.id]);
+      });
+
+      it("leaves out the user's own broadcasts", async () => {
+        const from = await start();
+        const [, others] = await store.append([draft(BROADCAST, 'alice'), draft(BROADCAST, 'bob')]);
+        expect(ids(await store.readAfter('alice', from, 10))).toEqual([others.id]);
+      });
+
+      it('leaves out a notification addressed to its own actor, everywhere', async () => {
+        const from = await start();
+        const [self] = await store.append([draft('alice', 'alice')]);
+        expect(await store.readAfter('alice', from, 10)).toEqual([]);
+        expect(
+          (await store.inbox('alice', { unreadOnly: false, before: null, limit: 10 })).items,
+        ).toEqual([]);
+        expect((await store.unreadCount('alice')).count).toBe(0);
+        expect(await store.markRead('alice', self.id)).toBe(false);
+      });
+
+      it('returns at most limit notifications, the oldest ones', async () => {
+        const from = await start();
+        const stored = await store.append(times(5, () => draft('alice')));
+        expect(ids(await store.readAfter('alice', from, 2))).toEqual(ids(stored.slice(0, 2)));
+      });
+
+      it('pages through everything without gap or duplicate when resumed from the last cursor', async () => {
+        const from = await start();
+        const stored = await store.append(
+          times(7, () => draft('alice')).map((d, i) =>
+            i % 2 ? d : { ...d, recipient: BROADCAST },
+          ),
+        );
+        const seen: string[] = [];
+        let cursor = from;
+        // Bounded, so that a store that never runs out fails instead of hanging.
+        for (let pages = 0; pages < 20; pages += 1) {
+          const page = await store.readAfter('alice', cursor, 3);
+          if (page.length === 0) break;
+          seen.push(...ids(page));
+          cursor = page[page.length - 1].id;
+        }
+        expect(seen).toEqual(ids(stored));
+      });
+
+      it('returns nothing after the last cursor', async () => {
+        const stored = await store.append([draft('alice'), draft(BROADCAST)]);
+        expect(await store.readAfter('alice', stored[1].id, 10)).toEqual([]);
+      });
+    });
+
+    describe('cursorState', () => {
+      it("is 'ok' for every issued cursor", async () => {
+        const stored = [
+          ...(await store.append([draft('alice'), draft(BROADCAST), draft('bob')])),
+          ...(await store.append([draft('carol')])),
+        ];
+        for (const { id } of stored) expect([id, await store.cursorState(id)]).toEqual([id, 'ok']);
+      });
+
+      it("is 'ok' for the latest cursor", async () => {
+        await store.append([draft('alice')]);
+        const [latest] = await store.append([draft('bob')]);
+        expect(await store.cursorState(latest.id)).toBe('ok');
+      });
+
+      it("is 'unknown' for a cursor greater than any issued", async () => {
+        const stored = await store.append([draft('alice'), draft('bob')]);
+        expect(await store.cursorState(successor(stored[1].id))).toBe('unknown');
+      });
+
+      it("is 'unknown' for any cursor in an empty store", async () => {
+        expect(await store.cursorState('1')).toBe('unknown');
+      });
+
+      it.each(GARBAGE_CURSORS)("is 'unknown' for the malformed cursor %j", async (garbage) => {
+        await store.append([draft('alice')]);
+        expect(await store.cursorState(garbage)).toBe('unknown');
+      });
+
+      it("is 'expired' for a cursor after which notifications were pruned", async () => {
+        const old = await store.append([draft('alice'), draft('alice')]);
+        await after(old[1].createdAt);
+        const [kept] = await store.append([draft('alice')]);
+        expect(await store.prune(new Date(kept.createdAt))).toBe(2);
+        expect(await store.cursorState(old[0].id)).toBe('expired');
+      });
+
+      it("stays 'ok' for the newest pruned cursor when nothing after it was pruned", async () => {
+        const old = await store.append([draft('alice'), draft('alice')]);
+        await after(old[1].createdAt);
+        const [kept] = await store.append([draft('alice')]);
+        expect(await store.prune(new Date(kept.createdAt))).toBe(2);
+        expect(await store.cursorState(old[1].id)).toBe('ok');
+      });
+
+      it("stays 'ok' for the newest cursor when everything was pruned", async () => {
+        const stored = await store.append(times(3, () => draft('alice')));
+        expect(await store.prune(FAR_FUTURE())).toBe(3);
+        expect(await store.cursorState(stored[2].id)).toBe('ok');
+      });
+
+      it("stays 'ok' for the cursors of kept notifications after a prune", async () => {
+        const [old] = await store.append([draft('alice')]);
+        await after(old.createdAt);
+        const kept = await store.append([draft('alice'), draft('alice')]);
+        expect(await store.prune(new Date(kept[0].createdAt))).toBe(1);
+        expect(await store.cursorState(kept[0].id)).toBe('ok');
+        expect(await store.cursorState(kept[1].id)).toBe('ok');
+      });
+
+      it("stays 'unknown' for a never-issued cursor after a prune", async () => {
+        const stored = await store.append([draft('alice')]);
+        await store.prune(FAR_FUTURE());
+        expect(await store.cursorState(successor(stored[0].id))).toBe('unknown');
+      });
+    });
+
+    describe('latestCursor', () => {
+      it('is null when the user has no notification', async () => {
+        await store.append([draft('bob')]);
+        expect(await store.latestCursor('alice')).toBeNull();
+      });
+
+      it("is the cursor of the user's newest notification, targeted or broadcast", async () => {
+        const [, broadcast] = await store.append([draft('alice'), draft(BROADCAST, 'bob')]);
+        expect(await store.latestCursor('alice')).toBe(broadcast.id);
+        const [targeted] = await store.append([draft('alice')]);
+        expect(await store.latestCursor('alice')).toBe(targeted.id);
+      });
+
+      it("ignores other users' newer targeted notifications", async () => {
+        const [own] = await store.append([draft('alice'), draft('bob')]);
+        expect(await store.latestCursor('alice')).toBe(own.id);
+      });
+
+      it("ignores the user's own broadcasts", async () => {
+        const [own] = await store.append([draft('alice'), draft(BROADCAST, 'alice')]);
+        expect(await store.latestCursor('alice')).toBe(own.id);
+      });
+
+      it('is null when the user has only broadcast themself', async () => {
+        await store.append([draft(BROADCAST, 'alice')]);
+        expect(await store.latestCursor('alice')).toBeNull();
+      });
+    });
+
+    describe('inbox', () => {
+      const all = { unreadOnly: false, before: null, limit: 50 };
+
+      it('lists the notifications newest first, unread, as stored', async () => {
+        const stored = await store.append(times(3, () => draft('alice')));
+        const page = await store.inbox('alice', all);
+        expect(page.items).toEqual(
+          [...stored].reverse().map((notification) => ({ ...notification, read: false })),
+        );
+        expect(page.nextBefore).toBeNull();
+      });
+
+      it('is empty for a user without notifications', async () => {
+        await store.append([draft('bob')]);
+        expect(await store.inbox('alice', all)).toEqual({ items: [], nextBefore: null });
+      });
+
+      it('flags what the user marked read', async () => {
+        const [first, second] = await store.append([draft('alice'), draft(BROADCAST)]);
+        await store.markRead('alice', first.id);
+        const { items } = await store.inbox('alice', all);
+        expect(items.map(({ id, read }) => [id, read])).toEqual([
+          [second.id, false],
+          [first.id, true],
+        ]);
+      });
+
+      it('lists only unread notifications with unreadOnly', async () => {
+        const stored = await store.append(times(4, () => draft('alice')));
+        await store.markRead('alice', stored[1].id);
+        await store.markRead('alice', stored[3].id);
+        const { items } = await store.inbox('alice', { ...all, unreadOnly: true });
+        expect(ids(items)).toEqual([stored[2].id, stored[0].id]);
+        expect(items.every((item) => !item.read)).toBe(true);
+      });
+
+      it('includes broadcasts by others', async () => {
+        const stored = await store.append([draft(BROADCAST, 'bob'), draft(BROADCAST, null)]);
+        expect(ids((await store.inbox('alice', all)).items)).toEqual(ids(stored).reverse());
+      });
+
+      it("leaves out other users' targeted notifications", async () => {
+        const [, own] = await store.append([draft('bob'), draft('alice'), draft('alicia')]);
+        expect(ids((await store.inbox('alice', all)).items)).toEqual([own.id]);
+      });
+
+      it("leaves out the user's own broadcasts", async () => {
+        const [, others] = await store.append([draft(BROADCAST, 'alice'), draft(BROADCAST, 'bob')]);
+        expect(ids((await store.inbox('alice', all)).items)).toEqual([others.id]);
+      });
+
+      it('returns at most limit items, the newest', async () => {
+        const stored = await store.append(times(5, () => draft('alice')));
+        const page = await store.inbox('alice', { ...all, limit: 2 });
+        expect(ids(page.items)).toEqual([stored[4].id, stored[3].id]);
+      });
+
+      it('lists only notifications older than before', async () => {
+        const stored = await store.append(times(4, () => draft('alice')));
+        const page = await store.inbox('alice', { ...all, before: stored[2].id });
+        expect(ids(page.items)).toEqual([stored[1].id, stored[0].id]);
+      });
+
+      async function pageThrough(userId: string, unreadOnly: boolean, limit: number) {
+        const pages: { items: InboxItem[]; nextBefore: string | null }[] = [];
+        let before: string | null = null;
+        do {
+          const page = await store.inbox(userId, { unreadOnly, before, limit });
+          pages.push(page);
+          before = page.nextBefore;
+        } while (before !== null && pages.length < 20);
+        return pages;
+      }
+
+      it('gives every item exactly once across pages, with nextBefore null on the last', async () => {
+        const stored = await store.append(
+          times(7, () => draft('alice')).map((d, i) =>
+            i % 3 ? d : { ...d, recipient: BROADCAST },
+          ),
+        );
+        const pages = await pageThrough('alice', false, 3);
+        expect(pages.map((page) => page.items.length)).toEqual([3, 3, 1]);
+        expect(pages.map((page) => page.nextBefore === null)).toEqual([false, false, true]);
+        expect(pages.flatMap((page) => ids(page.items))).toEqual(ids(stored).reverse());
+      });
+
+      it('gives nextBefore null when the last page is exactly full', async () => {
+        const stored = await store.append(times(6, () => draft('alice')));
+        const pages = await pageThrough('alice', false, 3);
+        expect(pages.map((page) => page.nextBefore === null)).toEqual([false, true]);
+        expect(pages.flatMap((page) => ids(page.items))).toEqual(ids(stored).reverse());
+      });
+
+      it('pages through unread notifications only, each once', async () => {
+        const stored = await store.append(times(7, () => draft('alice')));
+        for (const index of [0, 3, 4]) await store.markRead('alice', stored[index].id);
+        const pages = await pageThrough('alice', true, 2);
+        expect(pages.flatMap((page) => ids(page.items))).toEqual(
+          [stored[6], stored[5], stored[2], stored[1]].map(({ id }) => id),
+        );
+        expect(pages.at(-1)?.nextBefore).toBeNull();
+      });
+    });
+
+    describe('unreadCount', () => {
+      it('is 0 as of null in an empty store', async () => {
+        expect(await store.unreadCount('alice')).toEqual({ count: 0, asOf: null });
+      });
+
+      it("counts the user's targeted notifications and others' broadcasts only", async () => {
+        await store.append([
+          draft('alice'),
+          draft('alice'),
+          draft(BROADCAST, 'bob'),
+          draft(BROADCAST, null),
+          draft(BROADCAST, 'alice'),
+          draft('bob'),
+        ]);
+        expect((await store.unreadCount('alice')).count).toBe(4);
+      });
+
+      it('is as of the newest issued cursor, whoever it is for', async () => {
+        await store.append([draft('alice')]);
+        const [, newest] = await store.append([draft('alice'), draft('bob')]);
+        expect((await store.unreadCount('alice')).asOf).toBe(newest.id);
+        expect(await store.unreadCount('carol')).toEqual({ count: 0, asOf: newest.id });
+      });
+
+      it('drops by one when a notification is marked read', async () => {
+        const [first] = await store.append(times(3, () => draft('alice')));
+        await store.markRead('alice', first.id);
+        expect((await store.unreadCount('alice')).count).toBe(2);
+      });
+
+      it('is 0 after markAllRead', async () => {
+        await store.append([draft('alice'), draft(BROADCAST, 'bob'), draft('alice')]);
+        await store.markAllRead('alice');
+        expect((await store.unreadCount('alice')).count).toBe(0);
+      });
+
+      it('counts notifications appended after markAllRead as unread', async () => {
+        await store.append([draft('alice'), draft(BROADCAST)]);
+        await store.markAllRead('alice');
+        const [later] = await store.append([draft('alice')]);
+        expect((await store.unreadCount('alice')).count).toBe(1);
+        const { items } = await store.inbox('alice', { unreadOnly: true, before: null, limit: 10 });
+        expect(ids(items)).toEqual([later.id]);
+      });
+
+      it("does not change another user's count when a broadcast is marked read", async () => {
+        const [broadcast] = await store.append([draft(BROADCAST)]);
+        expect(await store.markRead('alice', broadcast.id)).toBe(true);
+        expect((await store.unreadCount('alice')).count).toBe(0);
+        expect((await store.unreadCount('bob')).count).toBe(1);
+      });
+
+      it("does not change another user's count on markAllRead", async () => {
+        await store.append([draft(BROADCAST), draft('bob')]);
+        await store.markAllRead('alice');
+        expect((await store.unreadCount('bob')).count).toBe(2);
+      });
+    });
+
+    describe('markRead', () => {
+      it("is true for the user's own targeted notification", async () => {
+        const [own] = await store.append([draft('alice')]);
+        expect(await store.markRead('alice', own.id)).toBe(true);
+      });
+
+      it('is true for a broadcast by someone else', async () => {
+        const [broadcast] = await store.append([draft(BROADCAST, 'bob')]);
+        expect(await store.markRead('alice', broadcast.id)).toBe(true);
+      });
+
+      it("is false for another user's targeted notification, which stays unread", async () => {
+        const [bobs] = await store.append([draft('bob')]);
+        expect(await store.markRead('alice', bobs.id)).toBe(false);
+        expect((await store.unreadCount('bob')).count).toBe(1);
+      });
+
+      it("is false for the user's own broadcast", async () => {
+        const [own] = await store.append([draft(BROADCAST, 'alice')]);
+        expect(await store.markRead('alice', own.id)).toBe(false);
+      });
+
+      it('is false for a cursor never issued', async () => {
+        const [own] = await store.append([draft('alice')]);
+        expect(await store.markRead('alice', successor(own.id))).toBe(false);
+      });
+
+      it.each(GARBAGE_CURSORS)('is false for the malformed id %j', async (garbage) => {
+        await store.append([draft('alice')]);
+        expect(await store.markRead('alice', garbage)).toBe(false);
+        expect((await store.unreadCount('alice')).count).toBe(1);
+      });
+
+      it('is idempotent: true again, and counted once', async () => {
+        const [first] = await store.append([draft('alice'), draft('alice')]);
+        expect(await store.markRead('alice', first.id)).toBe(true);
+        expect(await store.markRead('alice', first.id)).toBe(true);
+        expect((await store.unreadCount('alice')).count).toBe(1);
+      });
+
+      it('is true for a notification already read through markAllRead', async () => {
+        const [own] = await store.append([draft('alice')]);
+        await store.markAllRead('alice');
+        expect(await store.markRead('alice', own.id)).toBe(true);
+        expect((await store.unreadCount('alice')).count).toBe(0);
+      });
+
+      it('is false for a pruned notification', async () => {
+        const [own] = await store.append([draft('alice')]);
+        await store.prune(FAR_FUTURE());
+        expect(await store.markRead('alice', own.id)).toBe(false);
+      });
+    });
+
+    describe('prune', () => {
+      it('deletes every notification created before a future cutoff and says how many', async () => {
+        const from = await start();
+        await store.append([draft('alice'), draft(BROADCAST), draft('bob')]);
+        expect(await store.prune(FAR_FUTURE())).toBe(4);
+        expect(await store.readAfter('alice', from, 10)).toEqual([]);
+        expect(
+          (await store.inbox('alice', { unreadOnly: false, before: null, limit: 10 })).items,
+        ).toEqual([]);
+        expect((await store.unreadCount('alice')).count).toBe(0);
+      });
+
+      it('deletes nothing created after a past cutoff and returns 0', async () => {
+        const stored = await store.append([draft('alice'), draft(BROADCAST)]);
+        expect(await store.prune(FAR_PAST())).toBe(0);
+        const { items } = await store.inbox('alice', {
+          unreadOnly: false,
+          before: null,
+          limit: 10,
+        });
+        expect(ids(items)).toEqual(ids(stored).reverse());
+      });
+
+      it('returns 0 in an empty store', async () => {
+        expect(await store.prune(FAR_FUTURE())).toBe(0);
+      });
+
+      it('deletes only the notifications created before the cutoff', async () => {
+        const old = await store.append([draft('alice'), draft(BROADCAST)]);
+        await after(old[1].createdAt);
+        const kept = await store.append([draft('alice'), draft(BROADCAST)]);
+        expect(await store.prune(new Date(kept[0].createdAt))).toBe(2);
+        const { items } = await store.inbox('alice', {
+          unreadOnly: false,
+          before: null,
+          limit: 10,
+        });
+        expect(ids(items)).toEqual(ids(kept).reverse());
+        expect(ids(await store.readAfter('alice', old[1].id, 10))).toEqual(ids(kept));
+      });
+
+      it('never reuses a cursor: an append after pruning everything gets a greater one', async () => {
+        const stored = await store.append(times(3, () => draft('alice')));
+        await store.prune(FAR_FUTURE());
+        const [next] = await store.append([draft('alice')]);
+        expectIncreasing([...ids(stored), next.id]);
+        expect(await store.latestCursor('alice')).toBe(next.id);
+      });
+    });
+  });
+}

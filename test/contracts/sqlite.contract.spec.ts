@@ -1,0 +1,126 @@
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { Logger } from '@nestjs/common';
+import { loadConfig } from '../../src/config.js';
+import { BROADCAST, type NotificationDraft } from '../../src/notifications/notification.js';
+import { SqliteDatabase } from '../../src/storage/sqlite/sqlite-database.js';
+import { SqliteDocumentStore } from '../../src/storage/sqlite/sqlite-document-store.js';
+import { SqliteNotificationStore } from '../../src/storage/sqlite/sqlite-notification-store.js';
+import { makeDataDir, removeDataDir } from '../support/app.js';
+import { describeDocumentStore } from './document-store.contract.js';
+import { describeNotificationStore } from './notification-store.contract.js';
+
+beforeAll(() => {
+  // SqliteDatabase logs its file on every open.
+  Logger.overrideLogger(false);
+});
+
+/** A SQLite database in a fresh DATA_DIR, removed again on close. */
+function openDatabase(): { database: SqliteDatabase; close(): Promise<void> } {
+  const dir = makeDataDir();
+  const database = new SqliteDatabase(loadConfig({ DATA_DIR: dir }));
+  return {
+    database,
+    close: () => {
+      database.onApplicationShutdown();
+      removeDataDir(dir);
+      return Promise.resolve();
+    },
+  };
+}
+
+describeNotificationStore(SqliteNotificationStore.name, () => {
+  const { database, close } = openDatabase();
+  return Promise.resolve({ store: new SqliteNotificationStore(database), close });
+});
+
+describeDocumentStore(SqliteDocumentStore.name, () => {
+  const { database, close } = openDatabase();
+  return Promise.resolve({ store: new SqliteDocumentStore(database), close });
+});
+
+function draft(recipient: string, actorId: string | null = 'system'): NotificationDraft {
+  return { type: 'test.event', recipient, actorId, title: 't', body: 'b', data: { to: recipient } };
+}
+
+describe(`${SqliteDatabase.name} reopened on the same DATA_DIR`, () => {
+  let dir: string;
+  const open: SqliteDatabase[] = [];
+
+  function reopen() {
+    for (const database of open) database.onApplicationShutdown();
+    const database = new SqliteDatabase(loadConfig({ DATA_DIR: dir }));
+    open.push(database);
+    return {
+      notifications: new SqliteNotificationStore(database),
+      documents: new SqliteDocumentStore(database),
+    };
+  }
+
+  beforeEach(() => {
+    dir = makeDataDir();
+  });
+  afterEach(() => {
+    for (const database of open.splice(0)) database.onApplicationShutdown();
+    removeDataDir(dir);
+  });
+
+  const all = { unreadOnly: false, before: null, limit: 50 };
+
+  it('still has every notification', async () => {
+    const first = reopen();
+    const stored = await first.notifications.append([
+      draft('alice'),
+      draft(BROADCAST, 'bob'),
+      draft('bob'),
+    ]);
+    const before = await first.notifications.inbox('alice', all);
+
+    const second = reopen();
+    expect(await second.notifications.inbox('alice', all)).toEqual(before);
+    expect(await second.notifications.readAfter('bob', stored[0].id, 10)).toEqual([stored[2]]);
+    expect(await second.notifications.latestCursor('alice')).toBe(stored[1].id);
+  });
+
+  it('still has the read state', async () => {
+    const first = reopen();
+    const stored = await first.notifications.append([draft('alice'), draft(BROADCAST)]);
+    await first.notifications.markRead('alice', stored[0].id);
+    await first.notifications.markAllRead('bob');
+    const [later] = await first.notifications.append([draft(BROADCAST)]);
+
+    const second = reopen();
+    const { items } = await second.notifications.inbox('alice', all);
+    expect(items.map(({ id, read }) => [id, read])).toEqual([
+      [later.id, false],
+      [stored[1].id, false],
+      [stored[0].id, true],
+    ]);
+    expect(await second.notifications.unreadCount('bob')).toEqual({ count: 1, asOf: later.id });
+  });
+
+  it('keeps issuing greater cursors, even after everything was pruned', async () => {
+    const first = reopen();
+    const stored = await first.notifications.append([draft('alice'), draft('alice')]);
+    expect(await first.notifications.prune(new Date(Date.now() + 60_000))).toBe(2);
+
+    const second = reopen();
+    const [next] = await second.notifications.append([draft('alice')]);
+    expect(Number(next.id)).toBeGreaterThan(Number(stored[1].id));
+    expect(await second.notifications.cursorState(stored[1].id)).toBe('ok');
+    expect(await second.notifications.cursorState(stored[0].id)).toBe('expired');
+  });
+
+  it('still has every document, as last updated', async () => {
+    const first = reopen();
+    await first.documents.insert('workflows', { id: 'w1', status: 'pending' });
+    await first.documents.insert('messages', { id: 'm1', text: 'hello' });
+    await first.documents.update('workflows', 'w1', (current) => ({
+      ...(current as { id: string }),
+      status: 'approved',
+    }));
+
+    const second = reopen();
+    expect(await second.documents.get('workflows', 'w1')).toEqual({ id: 'w1', status: 'approved' });
+    expect(await second.documents.get('messages', 'm1')).toEqual({ id: 'm1', text: 'hello' });
+  });
+});
