@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { LoggerService, ValidationPipe } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config.js';
+import { StorageUnavailableFilter } from './storage/storage-unavailable.filter.js';
 import { StreamRegistry } from './streaming/stream-registry.js';
 
 /** Request bodies larger than this are refused with 413 (CONTRACT.md, "Publishing"). */
@@ -35,6 +36,7 @@ export async function createApp(
   });
   app.useBodyParser('json', { limit: BODY_LIMIT, reviver: refusePrototypeKeys });
   app.use(cookieParser());
+  app.useGlobalFilters(new StorageUnavailableFilter(app.get(HttpAdapterHost).httpAdapter));
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
   );

@@ -30,7 +30,7 @@ export class AppModule {
       imports: [
         ConfigModule.with(config),
         EventEmitterModule.forRoot(),
-        StorageModule,
+        StorageModule.forRoot(config),
         AuthModule,
         NotificationsModule,
         MessagesModule,

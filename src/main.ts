@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import cluster from 'node:cluster';
 import { createApp } from './app.factory.js';
 import { ConfigError, loadConfig } from './config.js';
 
@@ -13,6 +14,10 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     throw error;
+  }
+  if (config.workers > 1 && cluster.isPrimary) {
+    runWorkers(config.workers, logger);
+    return;
   }
   if (config.jwt.usingDevSecret) {
     logger.warn(
@@ -34,6 +39,32 @@ async function main(): Promise<void> {
         `curl -N -H "Authorization: Bearer $TOKEN" ${base}/notifications/stream`,
     );
   }
+}
+
+/**
+ * WORKERS=N (with REDIS_URL, which the configuration checks): N full instances of the
+ * service sharing the port through Node's cluster module, coordinated through Redis.
+ * The primary only forks, restarts a worker that dies, and passes SIGTERM on.
+ */
+function runWorkers(count: number, logger: Logger): void {
+  let stopping = false;
+  logger.log(`Starting ${count} workers`);
+  for (let i = 0; i < count; i++) cluster.fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    logger.error(`Worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
+    cluster.fork();
+  });
+  const stop = (signal: NodeJS.Signals) => {
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+    setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
 }
 
 /** How long a graceful shutdown may take before the process exits anyway. */

@@ -1,18 +1,21 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
+import { NotificationFeed } from '../storage/notification-feed.js';
 import { InboxPage, NotificationStore } from '../storage/notification-store.js';
 import type { ListNotificationsQuery } from './dto/list-notifications.query.js';
-import { UnreadCounts } from './unread-counts.js';
 
 /** Default page size of `GET /notifications`. */
 export const DEFAULT_PAGE_SIZE = 50;
 
-/** The persistent inbox (CONTRACT.md, "The inbox"); every read updates the user's badges. */
+/**
+ * The persistent inbox (CONTRACT.md, "The inbox"). Every read goes out on the feed, so
+ * that the user's badges are updated on every instance.
+ */
 @Injectable()
 export class InboxService {
   constructor(
     private readonly store: NotificationStore,
-    private readonly unread: UnreadCounts,
+    private readonly feed: NotificationFeed,
   ) {}
 
   list(user: AuthUser, query: ListNotificationsQuery): Promise<InboxPage> {
@@ -31,11 +34,11 @@ export class InboxService {
     if (!(await this.store.markRead(user.id, id))) {
       throw new NotFoundException(`Notification ${id} not found`);
     }
-    await this.unread.recount(user.id);
+    await this.feed.publishRead(user.id);
   }
 
   async markAllRead(user: AuthUser): Promise<void> {
     await this.store.markAllRead(user.id);
-    await this.unread.recount(user.id);
+    await this.feed.publishRead(user.id);
   }
 }

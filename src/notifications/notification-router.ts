@@ -16,8 +16,9 @@ export class NotificationRouter {
     private readonly unread: UnreadCounts,
   ) {}
 
-  deliver(notification: Notification): void {
-    const frame = frameNotification(notification);
+  /** `json` is the notification's wire JSON, serialized once when it was published. */
+  deliver(notification: Notification, json: string): void {
+    const frame = frameNotification(notification, json);
     if (notification.recipient === BROADCAST) {
       this.streams.sendToAll(frame, notification.id, notification.actorId);
     } else if (notification.recipient !== notification.actorId) {
@@ -27,10 +28,7 @@ export class NotificationRouter {
   }
 }
 
-export function frameNotification(notification: Notification): string {
-  return frameEvent({
-    id: notification.id,
-    event: notification.type,
-    data: JSON.stringify(notification),
-  });
+/** A notification as one SSE event: its cursor as `id:`, its type as `event:`. */
+export function frameNotification(notification: Notification, json = JSON.stringify(notification)) {
+  return frameEvent({ id: notification.id, event: notification.type, data: json });
 }

@@ -68,9 +68,29 @@ export class NotificationStreamsService {
     return serveSse(response, connection, () => void this.start(connection, lastEventId));
   }
 
+  /**
+   * The feed was interrupted: every open stream replays what it may have missed, after
+   * the last notification it sent, with live delivery held meanwhile as on a resume.
+   */
+  async catchUpAll(): Promise<void> {
+    await Promise.all(
+      [...this.registry.connections()].map(async (connection) => {
+        connection.holdLive();
+        try {
+          await this.replayAfter(connection, connection.position ?? '0');
+        } catch (error) {
+          this.logger.error(`Catch-up of ${connection.userId} failed: ${String(error)}`);
+          connection.end();
+        }
+      }),
+    );
+  }
+
   private async start(connection: SseConnection, lastEventId: string | null): Promise<void> {
     try {
-      connection.write(unreadFrame(await this.unread.current(connection.userId)));
+      const unread = await this.unread.current(connection.userId);
+      connection.markStartPoint(unread.asOf);
+      connection.write(unreadFrame(unread.count));
       if (lastEventId === null) connection.goLive();
       else await this.resume(connection, lastEventId);
     } catch (error) {
@@ -89,11 +109,17 @@ export class NotificationStreamsService {
       connection.goLive({ fromScratch: true });
       return;
     }
-    let after = lastEventId;
+    await this.replayAfter(connection, lastEventId);
+  }
+
+  /** Replays the user's notifications after `cursor`, then releases held live events. */
+  private async replayAfter(connection: SseConnection, cursor: string): Promise<void> {
+    let after = cursor;
     while (connection.isOpen) {
       const page = await this.store.readAfter(connection.userId, after, REPLAY_PAGE);
-      for (const notification of page)
+      for (const notification of page) {
         connection.replay(frameNotification(notification), notification.id);
+      }
       if (page.length < REPLAY_PAGE) break;
       after = page[page.length - 1].id;
     }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { StreamRegistry } from '../streaming/stream-registry.js';
 import { DomainEventsListener } from './domain-events.listener.js';
+import { FeedListener } from './feed-listener.js';
 import { InboxService } from './inbox.service.js';
 import { RetentionService } from './retention.service.js';
 import { UnreadCounts } from './unread-counts.js';
@@ -20,6 +21,7 @@ import { NotificationsService } from './notifications.service.js';
     UnreadCounts,
     InboxService,
     RetentionService,
+    FeedListener,
   ],
   exports: [StreamRegistry, UnreadCounts],
 })

@@ -1,19 +1,22 @@
 import { Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
+import { NotificationFeed } from '../storage/notification-feed.js';
 import { NotificationStore } from '../storage/notification-store.js';
 import type { PublishNotificationDto } from './dto/publish-notification.dto.js';
 import { BROADCAST, Notification, NotificationDraft } from './notification.js';
-import { NotificationRouter } from './notification-router.js';
 import { draftsFor } from './notification-rules.js';
 
-/** Publishing: store first, then deliver, so anything a client saw can be replayed. */
+/**
+ * Publishing: store first, then hand to the feed that delivers on every instance, so
+ * anything a client saw can be replayed.
+ */
 @Injectable()
 export class NotificationsService {
   private readonly logger = new Logger(NotificationsService.name);
 
   constructor(
     private readonly store: NotificationStore,
-    private readonly router: NotificationRouter,
+    private readonly feed: NotificationFeed,
   ) {}
 
   /** `POST /notifications`: the caller is the actor, who is never among the recipients. */
@@ -43,7 +46,7 @@ export class NotificationsService {
         'The notification store could not save the notification; nothing was published',
       );
     }
-    for (const notification of stored) this.router.deliver(notification);
+    this.feed.publish(stored);
     return stored;
   }
 }

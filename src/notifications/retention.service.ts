@@ -4,12 +4,14 @@ import { NotificationStore } from '../storage/notification-store.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 const PRUNE_EVERY_MS = 3600 * 1000;
+/** The first pass waits for the backend to connect (Redis refuses commands until then). */
+const FIRST_PRUNE_AFTER_MS = 5000;
 
-/** Prunes notifications older than RETENTION_DAYS: at start, then hourly, in the background. */
+/** Prunes notifications older than RETENTION_DAYS: soon after start, then hourly, in the background. */
 @Injectable()
 export class RetentionService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(RetentionService.name);
-  private timer: NodeJS.Timeout | null = null;
+  private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(
     private readonly config: AppConfig,
@@ -17,13 +19,14 @@ export class RetentionService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    void this.prune();
-    this.timer = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
-    this.timer.unref();
+    this.timers.push(
+      setTimeout(() => void this.prune(), FIRST_PRUNE_AFTER_MS).unref(),
+      setInterval(() => void this.prune(), PRUNE_EVERY_MS).unref(),
+    );
   }
 
   onModuleDestroy(): void {
-    if (this.timer) clearInterval(this.timer);
+    for (const timer of this.timers) clearTimeout(timer);
   }
 
   /** Resolves with how many notifications were deleted; never rejects. */

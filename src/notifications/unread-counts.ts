@@ -5,7 +5,7 @@ import { frameControl } from '../streaming/sse-frame.js';
 import { StreamRegistry } from '../streaming/stream-registry.js';
 import { BROADCAST, Notification } from './notification.js';
 
-interface Tally {
+export interface Tally {
   count: number;
   /** The newest cursor the count includes: a notification at or before it is counted already. */
   asOf: string | null;
@@ -26,15 +26,18 @@ export class UnreadCounts {
     private readonly streams: StreamRegistry,
   ) {}
 
-  /** The user's count, from the cache or the store (cached while the user has streams). */
-  async current(userId: string): Promise<number> {
+  /**
+   * The user's count and the newest cursor it includes, from the cache or the store
+   * (cached while the user has streams).
+   */
+  async current(userId: string): Promise<Tally> {
     const cached = this.tallies.get(userId);
-    if (cached) return cached.count;
+    if (cached) return { ...cached };
     const tally = await this.store.unreadCount(userId);
     if (this.streams.countFor(userId) > 0 && !this.tallies.has(userId)) {
       this.tallies.set(userId, tally);
     }
-    return this.tallies.get(userId)?.count ?? tally.count;
+    return { ...(this.tallies.get(userId) ?? tally) };
   }
 
   /** A notification was delivered: every user it is for has one more unread. */

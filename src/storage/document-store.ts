@@ -10,7 +10,8 @@ export abstract class DocumentStore {
 
   /**
    * Applies `change` to the stored document and stores its result. `change` may throw
-   * (a 409, say) to leave the document as it was; it sees null for a missing id.
+   * (a 409, say) to leave the document as it was; it sees null for a missing id. It must
+   * be pure: under contention a backend may run it again on the newer document.
    */
   abstract update<T extends { id: string }>(
     collection: string,

@@ -1,18 +1,90 @@
-import { Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Injectable, Module, Provider } from '@nestjs/common';
+import { AppConfig } from '../config.js';
 import { DocumentStore } from './document-store.js';
+import { LocalNotificationFeed } from './local-notification-feed.js';
+import { NotificationFeed } from './notification-feed.js';
 import { NotificationStore } from './notification-store.js';
+import { KEY_PREFIX, RedisConnections } from './redis/redis-connections.js';
+import { RedisDocumentStore } from './redis/redis-document-store.js';
+import { NOTIFICATIONS_CHANNEL, RedisNotificationFeed } from './redis/redis-notification-feed.js';
+import { RedisNotificationStore } from './redis/redis-notification-store.js';
 import { SqliteDatabase } from './sqlite/sqlite-database.js';
 import { SqliteDocumentStore } from './sqlite/sqlite-document-store.js';
 import { SqliteNotificationStore } from './sqlite/sqlite-notification-store.js';
+import { StorageStatus } from './storage-status.js';
 
-/** Chooses the backends: the embedded SQLite store (Redis comes with REDIS_URL support). */
+@Injectable()
+class SqliteStatus extends StorageStatus {
+  readonly backend = 'sqlite';
+
+  constructor(private readonly database: SqliteDatabase) {
+    super();
+  }
+
+  isReady(): Promise<boolean> {
+    return Promise.resolve(this.database.db.open);
+  }
+}
+
+@Injectable()
+class RedisStatus extends StorageStatus {
+  readonly backend = 'redis';
+
+  constructor(private readonly redis: RedisConnections) {
+    super();
+  }
+
+  async isReady(): Promise<boolean> {
+    if (!this.redis.ready) return false;
+    try {
+      return (await this.redis.commands.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+}
+
+const embedded: Provider[] = [
+  SqliteDatabase,
+  { provide: NotificationStore, useClass: SqliteNotificationStore },
+  { provide: DocumentStore, useClass: SqliteDocumentStore },
+  { provide: NotificationFeed, useClass: LocalNotificationFeed },
+  { provide: StorageStatus, useClass: SqliteStatus },
+];
+
+const redis: Provider[] = [
+  RedisConnections,
+  {
+    provide: NotificationStore,
+    inject: [RedisConnections],
+    useFactory: ({ commands }: RedisConnections) =>
+      new RedisNotificationStore(commands, {
+        keyPrefix: KEY_PREFIX,
+        channel: NOTIFICATIONS_CHANNEL,
+      }),
+  },
+  {
+    provide: DocumentStore,
+    inject: [RedisConnections],
+    useFactory: ({ commands }: RedisConnections) =>
+      new RedisDocumentStore(commands, { keyPrefix: KEY_PREFIX }),
+  },
+  { provide: NotificationFeed, useClass: RedisNotificationFeed },
+  { provide: StorageStatus, useClass: RedisStatus },
+];
+
+/**
+ * Chooses the backends once, from the configuration: the embedded SQLite store and an
+ * in-process feed by default, or Redis for store and feed when REDIS_URL is set.
+ */
 @Global()
-@Module({
-  providers: [
-    SqliteDatabase,
-    { provide: NotificationStore, useClass: SqliteNotificationStore },
-    { provide: DocumentStore, useClass: SqliteDocumentStore },
-  ],
-  exports: [NotificationStore, DocumentStore],
-})
-export class StorageModule {}
+@Module({})
+export class StorageModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: StorageModule,
+      providers: config.redisUrl ? redis : embedded,
+      exports: [NotificationStore, DocumentStore, NotificationFeed, StorageStatus],
+    };
+  }
+}

@@ -32,6 +32,8 @@ export class SseConnection {
   private endResponse: (() => void) | null = null;
   /** The newest notification cursor this stream has sent; older or equal ones are dropped. */
   private lastCursor: string | null = null;
+  /** Where the stream started in the store's history, for a catch-up before any notification. */
+  private startPoint: string | null = null;
   /** Live events held back while a replay runs; null once the stream is live. */
   private backlog: { frame: string; cursor: string | null }[] | null = null;
   private closed = false;
@@ -70,9 +72,19 @@ export class SseConnection {
    * first. Called before the stream is registered for live delivery, so nothing
    * published during the replay can slip between the two.
    */
-  holdLive(resumeAfter: string | null): void {
+  holdLive(resumeAfter: string | null = this.lastCursor): void {
     this.backlog = [];
     this.lastCursor = resumeAfter;
+  }
+
+  /** Records where in the store's history a fresh stream began. */
+  markStartPoint(cursor: string | null): void {
+    this.startPoint = cursor;
+  }
+
+  /** The cursor a catch-up replays after: the last notification sent, or the start point. */
+  get position(): string | null {
+    return this.lastCursor ?? this.startPoint;
   }
 
   /**

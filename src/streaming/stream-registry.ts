@@ -43,6 +43,11 @@ export class StreamRegistry {
     }
   }
 
+  /** Every open stream. */
+  connections(): IterableIterator<SseConnection> {
+    return this.all.values();
+  }
+
   /** The users with at least one open stream. */
   users(): IterableIterator<string> {
     return this.byUser.keys();

@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import request from 'supertest';
-import { eventually, makeDataDir, removeDataDir } from '../support/app.js';
+import { Instance } from '../support/instance.js';
 import { RawStream } from '../support/raw-stream.js';
 import { bearer } from '../support/tokens.js';
 
@@ -12,24 +10,8 @@ import { bearer } from '../support/tokens.js';
  * `node dist/main.js` with no configuration, and the dev token script.
  */
 describe('dist/main.js', () => {
-  let child: ChildProcess | null = null;
-  let output = '';
-  let workDir = '';
-  const main = resolve('dist/main.js');
+  let instance: Instance | null = null;
 
-  const start = (env: Record<string, string> = {}) => {
-    output = '';
-    // An empty working directory: the default DATA_DIR (./data) is created there.
-    workDir = makeDataDir();
-    child = spawn(process.execPath, [main], {
-      cwd: workDir,
-      env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    return child;
-  };
   const mint = (...args: string[]) =>
     execFileSync(process.execPath, ['dist/cli/mint-token.js', ...args], {
       env: { PATH: process.env.PATH ?? '' },
@@ -37,30 +19,25 @@ describe('dist/main.js', () => {
       .toString()
       .trim();
 
-  afterEach(() => {
-    child?.kill('SIGKILL');
-    child = null;
-    removeDataDir(workDir);
+  afterEach(async () => {
+    await instance?.stop('SIGKILL');
+    instance = null;
   });
 
   it('runs with no configuration, says how to get a token, and serves a dev token', async () => {
-    start();
-    await eventually(
-      () => /listening on http:\/\/\S+:\d+/.test(output),
-      'the start-up line',
-      15000,
-    );
-    const base = /listening on (http:\/\/\S+:\d+)/.exec(output)![1];
-    expect(output).toMatch(/JWT_SECRET is not set/);
-    expect(output).toContain('npm run -s token -- alice --roles admin');
-    await request(base).get('/health').expect(200);
+    instance = await Instance.start();
+    expect(instance.output).toMatch(/JWT_SECRET is not set/);
+    expect(instance.output).toContain('npm run -s token -- alice --roles admin');
+    await request(instance.url).get('/health').expect(200);
+    await request(instance.url)
+      .get('/health/ready')
+      .expect(200, { status: 'ok', backend: 'sqlite' });
 
-    const admin = mint('alice', '--roles', 'admin');
-    const stream = new RawStream(`${base}/notifications/stream`, bearer(mint('bob')));
+    const stream = new RawStream(`${instance.url}/notifications/stream`, bearer(mint('bob')));
     await stream.waitForBody('retry: 3000');
-    await request(base)
+    await request(instance.url)
       .post('/announcements')
-      .set(bearer(admin))
+      .set(bearer(mint('alice', '--roles', 'admin')))
       .send({ title: 'Hello', body: 'from the README' })
       .expect(201);
     await stream.waitForBody('from the README');
@@ -68,27 +45,24 @@ describe('dist/main.js', () => {
   });
 
   it('ends open streams and exits 0 within 10 s on SIGTERM', async () => {
-    const proc = start();
-    await eventually(
-      () => /listening on http:\/\/\S+:\d+/.test(output),
-      'the start-up line',
-      15000,
-    );
-    const base = /listening on (http:\/\/\S+:\d+)/.exec(output)![1];
-    const stream = new RawStream(`${base}/notifications/stream`, bearer(mint('carol')));
+    instance = await Instance.start();
+    const stream = new RawStream(`${instance.url}/notifications/stream`, bearer(mint('carol')));
     await stream.waitForBody('retry:');
     const signalledAt = Date.now();
-    proc.kill('SIGTERM');
-    const [code] = (await once(proc, 'exit')) as [number | null];
-    expect(code).toBe(0);
+    expect(await instance.stop('SIGTERM')).toBe(0);
     expect(Date.now() - signalledAt).toBeLessThan(10_000);
     await stream.waitForEnd();
   });
 
   it('refuses to start in production without a key, saying why', async () => {
-    const proc = start({ NODE_ENV: 'production' });
-    const [code] = (await once(proc, 'exit')) as [number | null];
-    expect(code).toBe(1);
-    expect(output).toMatch(/JWT_SECRET \(or JWT_PUBLIC_KEY\) is required/);
+    await expect(Instance.start({ NODE_ENV: 'production' })).rejects.toThrow(
+      /exited with code 1:[\s\S]*JWT_SECRET \(or JWT_PUBLIC_KEY\) is required/,
+    );
+  });
+
+  it('refuses WORKERS > 1 without REDIS_URL, saying why', async () => {
+    await expect(Instance.start({ WORKERS: '2' })).rejects.toThrow(
+      /exited with code 1:[\s\S]*WORKERS > 1 needs REDIS_URL/,
+    );
   });
 });

@@ -1,7 +1,10 @@
 import { describe } from '@jest/globals';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /**
  * A real redis-server for the tests, started on a free loopback port with
@@ -11,23 +14,35 @@ import net from 'node:net';
 export class RedisServer {
   private process: ChildProcess | null = null;
 
-  private constructor(readonly port: number) {}
+  /** `dataDir`: where a persistent server keeps its append-only file; null for none. */
+  private constructor(
+    readonly port: number,
+    private readonly dataDir: string | null,
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
+  /**
+   * `persistent`: keep data across a stop and start (append-only file, synced on every
+   * write), as a production Redis would; otherwise nothing is kept.
+   */
+  static async start({ persistent = false } = {}): Promise<RedisServer> {
+    const dataDir = persistent ? mkdtempSync(join(tmpdir(), 'redis-test-')) : null;
+    const server = new RedisServer(await freePort(), dataDir);
     await server.start();
     return server;
   }
 
   /** Starts (again) on the same port, as after an outage. */
   async start(): Promise<void> {
+    const persistence = this.dataDir
+      ? ['--dir', this.dataDir, '--appendonly', 'yes', '--appendfsync', 'always']
+      : ['--appendonly', 'no'];
     const child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.process = child;
@@ -51,7 +66,7 @@ export class RedisServer {
     });
   }
 
-  /** Stops the server (all data is lost: persistence is off). */
+  /** Stops the server, as a crash would; a non-persistent one loses its data. */
   async stop(): Promise<void> {
     const child = this.process;
     this.process = null;
@@ -59,6 +74,12 @@ export class RedisServer {
     const exited = once(child, 'exit');
     child.kill('SIGKILL');
     await exited;
+  }
+
+  /** Stops it for good and removes its files. */
+  async destroy(): Promise<void> {
+    await this.stop();
+    if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
 

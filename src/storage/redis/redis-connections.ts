@@ -1,0 +1,53 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { AppConfig } from '../../config.js';
+
+/** Every key and channel of this service starts with it, so one Redis can be shared. */
+export const KEY_PREFIX = 'notification-hub:';
+
+/**
+ * The instance's two Redis connections: one for commands and one in subscriber mode
+ * (a subscribed connection can run nothing else). Commands fail at once while Redis is
+ * unreachable instead of queueing, so that requests answer 503 rather than hang; both
+ * connections reconnect by themselves, and ioredis resubscribes. Needs a single Redis
+ * (not Cluster): the store's scripts build their own key names.
+ */
+@Injectable()
+export class RedisConnections implements OnApplicationShutdown {
+  readonly commands: Redis;
+  readonly subscriber: Redis;
+  private readonly logger = new Logger(RedisConnections.name);
+
+  constructor(config: AppConfig) {
+    const url = config.redisUrl;
+    if (!url) throw new Error('RedisConnections needs REDIS_URL');
+    const options = {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      // A command cut off by a dropped connection may have run (an append, say): sent
+      // again, it would run twice. It fails instead, and the request answers 503.
+      autoResendUnfulfilledCommands: false,
+      retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+    };
+    this.commands = new Redis(url, options);
+    this.subscriber = new Redis(url, { ...options, enableOfflineQueue: true });
+    for (const [name, connection] of Object.entries({
+      commands: this.commands,
+      subscriber: this.subscriber,
+    })) {
+      connection.on('error', (error: Error) =>
+        this.logger.error(`Redis (${name}): ${error.message}`),
+      );
+      connection.on('ready', () => this.logger.log(`Redis (${name}) ready`));
+    }
+  }
+
+  /** True when commands can be sent and the subscription is up. */
+  get ready(): boolean {
+    return this.commands.status === 'ready' && this.subscriber.status === 'ready';
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([this.commands.quit(), this.subscriber.quit()]);
+  }
+}

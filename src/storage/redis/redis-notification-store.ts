@@ -1,0 +1,154 @@
+import type { Redis } from 'ioredis';
+import { formatCursor, parseCursor } from '../../cursor.js';
+import type { Notification, NotificationDraft } from '../../notifications/notification.js';
+import {
+  CursorState,
+  InboxPage,
+  InboxQuery,
+  NotificationStore,
+  UnreadCount,
+} from '../notification-store.js';
+import type { LuaScript } from './lua-script.js';
+import {
+  APPEND,
+  INBOX,
+  LATEST,
+  MARK_ALL_READ,
+  MARK_READ,
+  PRUNE_STEP,
+  READ_AFTER,
+  UNREAD_COUNT,
+} from './notification-scripts.js';
+
+export interface RedisNotificationStoreOptions {
+  /** Shared with the service's other keys: this store keeps its own under `<keyPrefix>notifications:`. */
+  keyPrefix: string;
+  /** Where append publishes each notification's JSON, in cursor order. */
+  channel: string;
+}
+
+/** How many notifications one prune step may take as old; bounds how long Redis is busy. */
+const PRUNE_BATCH = 500;
+
+/**
+ * The shared {@link NotificationStore}: every instance reads and appends through one
+ * Redis, with the same behaviour as the embedded SQLite store. Layout and atomicity are
+ * described with the scripts (notification-scripts.ts).
+ */
+export class RedisNotificationStore extends NotificationStore {
+  private readonly namespace: string;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: RedisNotificationStoreOptions,
+  ) {
+    super();
+    this.namespace = `${options.keyPrefix}notifications:`;
+  }
+
+  async append(drafts: readonly NotificationDraft[]): Promise<Notification[]> {
+    if (drafts.length === 0) return [];
+    // From this process's clock, like the SQLite store, so that cutoffs computed here agree.
+    const createdAt = new Date();
+    const tails = drafts.map((draft) => wireTail(draft, createdAt.toISOString()));
+    const args = drafts.flatMap((draft, i) => [
+      draft.recipient,
+      draft.actorId === null ? '0' : '1',
+      draft.actorId ?? '',
+      tails[i],
+    ]);
+    const ids = (await this.run(
+      APPEND,
+      this.options.channel,
+      createdAt.getTime(),
+      ...args,
+    )) as string[];
+    return ids.map((id, i) => JSON.parse(wireJson(id, tails[i])) as Notification);
+  }
+
+  async readAfter(userId: string, cursor: string, limit: number): Promise<Notification[]> {
+    const after = parseCursor(cursor) ?? 0;
+    const rows = (await this.run(READ_AFTER, userId, after, limit)) as string[];
+    return rows.map((json) => JSON.parse(json) as Notification);
+  }
+
+  async cursorState(cursor: string): Promise<CursorState> {
+    const sequence = parseCursor(cursor);
+    const [last, pruned] = await this.redis.mget(this.key('seq'), this.key('pruned'));
+    if (sequence === null || sequence > Number(last ?? 0)) return 'unknown';
+    return sequence < Number(pruned ?? 0) ? 'expired' : 'ok';
+  }
+
+  async latestCursor(userId: string): Promise<string | null> {
+    return ((await this.run(LATEST, userId)) as string | null) ?? null;
+  }
+
+  async inbox(userId: string, query: InboxQuery): Promise<InboxPage> {
+    const before = query.before === null ? '+inf' : `(${parseCursor(query.before) ?? 0}`;
+    const rows = (await this.run(
+      INBOX,
+      userId,
+      before,
+      query.limit + 1,
+      query.unreadOnly ? '1' : '0',
+    )) as (string | number)[];
+    const items = [];
+    for (let i = 0; i < rows.length; i += 2) {
+      items.push({ ...(JSON.parse(rows[i] as string) as Notification), read: rows[i + 1] === 1 });
+    }
+    const page = items.slice(0, query.limit);
+    return {
+      items: page,
+      nextBefore: items.length > query.limit ? page[page.length - 1].id : null,
+    };
+  }
+
+  async unreadCount(userId: string): Promise<UnreadCount> {
+    const [count, last] = (await this.run(UNREAD_COUNT, userId)) as [number, string];
+    return { count, asOf: last === '0' ? null : last };
+  }
+
+  async markRead(userId: string, cursor: string): Promise<boolean> {
+    const id = parseCursor(cursor);
+    if (id === null) return false;
+    return (await this.run(MARK_READ, userId, formatCursor(id))) === 1;
+  }
+
+  async markAllRead(userId: string): Promise<void> {
+    await this.run(MARK_ALL_READ, userId);
+  }
+
+  async prune(cutoff: Date): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const [count, more] = (await this.run(PRUNE_STEP, cutoff.getTime(), PRUNE_BATCH)) as [
+        number,
+        number,
+      ];
+      deleted += count;
+      if (more === 0) return deleted;
+    }
+  }
+
+  private run(script: LuaScript, ...args: (string | number)[]): Promise<unknown> {
+    return script.run(this.redis, [], [this.namespace, ...args]);
+  }
+
+  private key(name: string): string {
+    return this.namespace + name;
+  }
+}
+
+/**
+ * The notification's JSON after its opening brace and id: the fields in wire order
+ * (CONTRACT.md), with the id put in front by the append script.
+ */
+function wireTail(draft: NotificationDraft, createdAt: string): string {
+  const { type, recipient, actorId, title, body, data } = draft;
+  return JSON.stringify({ type, recipient, actorId, title, body, data, createdAt }).slice(1);
+}
+
+/** What the append script stores and publishes for `id` (kept in step with it). */
+function wireJson(id: string, tail: string): string {
+  return `{"id":"${id}",${tail}`;
+}

@@ -1,0 +1,178 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+import {
+  BROADCAST,
+  type Notification,
+  type NotificationDraft,
+} from '../../src/notifications/notification.js';
+import { RedisDocumentStore } from '../../src/storage/redis/redis-document-store.js';
+import { RedisNotificationStore } from '../../src/storage/redis/redis-notification-store.js';
+import { describeWithRedis, RedisServer } from '../support/redis.js';
+import { describeDocumentStore } from './document-store.contract.js';
+import { describeNotificationStore } from './notification-store.contract.js';
+
+/** As the service creates its command connection: fail at once rather than queue. */
+const OPTIONS = { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true };
+
+async function connect(url: string, options: object = OPTIONS): Promise<Redis> {
+  const redis = new Redis(url, { ...OPTIONS, ...options });
+  // The outage test provokes errors on purpose; ioredis would print each one.
+  redis.on('error', () => {});
+  await redis.connect();
+  return redis;
+}
+
+function draft(recipient: string, actorId: string | null = 'system'): NotificationDraft {
+  return { type: 'test.event', recipient, actorId, title: 't', body: 'b', data: { to: recipient } };
+}
+
+const WIRE_ORDER = ['id', 'type', 'recipient', 'actorId', 'title', 'body', 'data', 'createdAt'];
+
+describeWithRedis('Redis stores', () => {
+  // REDIS_URL may be a Redis that is not only ours: each test works under a fresh key
+  // prefix and deletes its keys, instead of flushing the database.
+  let server: RedisServer | null = null;
+  let url: string;
+  const connections: Redis[] = [];
+  let prefixes = 0;
+
+  beforeAll(async () => {
+    if (process.env.REDIS_URL) {
+      url = process.env.REDIS_URL;
+    } else {
+      server = await RedisServer.start();
+      url = server.url;
+    }
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  async function namespace(): Promise<{ redis: Redis; keyPrefix: string; close(): Promise<void> }> {
+    prefixes += 1;
+    const keyPrefix = `test:${process.pid}:${prefixes}:`;
+    const redis = await connect(url);
+    connections.push(redis);
+    return {
+      redis,
+      keyPrefix,
+      close: async () => {
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
+          if (keys.length > 0) await redis.del(...keys);
+          cursor = next;
+        } while (cursor !== '0');
+        for (const connection of connections.splice(0)) connection.disconnect();
+      },
+    };
+  }
+
+  describeNotificationStore(RedisNotificationStore.name, async () => {
+    const { redis, keyPrefix, close } = await namespace();
+    const channel = `${keyPrefix}notifications`;
+    return { store: new RedisNotificationStore(redis, { keyPrefix, channel }), close };
+  });
+
+  describeDocumentStore(RedisDocumentStore.name, async () => {
+    const { redis, keyPrefix, close } = await namespace();
+    return { store: new RedisDocumentStore(redis, { keyPrefix }), close };
+  });
+
+  describe('across connections, as across instances', () => {
+    let close: () => Promise<void>;
+    afterEach(async () => {
+      await close();
+    });
+
+    it('publishes every appended notification on the channel, in cursor order, as stored', async () => {
+      const opened = await namespace();
+      close = opened.close;
+      const { keyPrefix } = opened;
+      const channel = `${keyPrefix}notifications`;
+      const subscriber = await connect(url, { enableOfflineQueue: true });
+      connections.push(subscriber);
+      const messages: string[] = [];
+      subscriber.on('message', (from: string, message: string) => {
+        if (from === channel) messages.push(message);
+      });
+      await subscriber.subscribe(channel);
+
+      const instances = [opened.redis, await connect(url), await connect(url)].map((redis) => {
+        connections.push(redis);
+        return new RedisNotificationStore(redis, { keyPrefix, channel });
+      });
+      const batches = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          instances[i % 3].append([draft('alice', `u${i}`), draft(BROADCAST, null), draft('bob')]),
+        ),
+      );
+      const stored = batches.flat().sort((a, b) => Number(a.id) - Number(b.id));
+      while (messages.length < stored.length) await new Promise((r) => setTimeout(r, 10));
+
+      expect(messages).toEqual(stored.map((notification) => JSON.stringify(notification)));
+      expect(Object.keys(JSON.parse(messages[0]) as object)).toEqual(WIRE_ORDER);
+      const forBob = messages.filter((message) =>
+        ['bob', BROADCAST].includes((JSON.parse(message) as Notification).recipient),
+      );
+      const replayed = await instances[1].readAfter('bob', stored[0].id, 1000);
+      expect(replayed.map((notification) => JSON.stringify(notification))).toEqual(forBob);
+    });
+
+    it('loses no document update among concurrent updates from several connections', async () => {
+      const opened = await namespace();
+      close = opened.close;
+      const { keyPrefix } = opened;
+      const stores = [opened.redis, await connect(url)].map((redis) => {
+        connections.push(redis);
+        return new RedisDocumentStore(redis, { keyPrefix });
+      });
+      await stores[0].insert('counters', { id: 'c', n: 0 });
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          stores[i % 2].update<{ id: string; n: number }>('counters', 'c', (current) => ({
+            id: 'c',
+            n: (current?.n ?? 0) + 1,
+          })),
+        ),
+      );
+      expect(await stores[1].get('counters', 'c')).toEqual({ id: 'c', n: 40 });
+    });
+  });
+
+  describe('with Redis down', () => {
+    it('rejects every operation at once instead of hanging', async () => {
+      const own = await RedisServer.start();
+      // ioredis gives a socket that is already gone this long to close when disconnecting.
+      const redis = await connect(own.url, { disconnectTimeout: 50 });
+      const notifications = new RedisNotificationStore(redis, {
+        keyPrefix: 'down:',
+        channel: 'down:notifications',
+      });
+      const documents = new RedisDocumentStore(redis, { keyPrefix: 'down:' });
+      await notifications.append([draft('alice')]);
+      await own.stop();
+      try {
+        const all = { unreadOnly: false, before: null, limit: 10 };
+        const operations: Promise<unknown>[] = [
+          notifications.append([draft('alice')]),
+          notifications.readAfter('alice', '1', 10),
+          notifications.cursorState('1'),
+          notifications.latestCursor('alice'),
+          notifications.inbox('alice', all),
+          notifications.unreadCount('alice'),
+          notifications.markRead('alice', '1'),
+          notifications.markAllRead('alice'),
+          notifications.prune(new Date()),
+          documents.insert('workflows', { id: 'w1' }),
+          documents.get('workflows', 'w1'),
+          documents.update('workflows', 'w1', () => ({ id: 'w1' })),
+        ];
+        const results = await Promise.allSettled(operations);
+        expect(results.map((result) => result.status)).toEqual(operations.map(() => 'rejected'));
+      } finally {
+        redis.disconnect();
+      }
+    });
+  });
+});
