@@ -20,7 +20,7 @@ const token = (sub, roles = []) =>
   jwt.sign({ sub, roles }, DEV_JWT_SECRET, { algorithm: 'HS256', expiresIn: 3600 });
 const service = token('bench-service', ['service']);
 
-function startService() {
+function startService(extraEnv = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'hub-bench-'));
   const child = spawn(process.execPath, [resolve('dist/main.js')], {
     env: {
@@ -30,6 +30,7 @@ function startService() {
       DATA_DIR: dataDir,
       HEARTBEAT_MS: '60000',
       MAX_STREAMS_PER_USER: '100000',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -181,6 +182,51 @@ async function throughput(url) {
   };
 }
 
+/** A redis-server on a free port, persistence off; null when none is installed. */
+async function startRedis() {
+  const probe = http.createServer();
+  await new Promise((ready) => probe.listen(0, '127.0.0.1', ready));
+  const { port } = probe.address();
+  await new Promise((done) => probe.close(done));
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  const started = await new Promise((ready) => {
+    child.on('error', () => ready(false));
+    child.stdout.on('data', (chunk) => String(chunk).includes('Ready to accept') && ready(true));
+  });
+  return started ? { url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGKILL') } : null;
+}
+
+/** Publish on one instance → receipt on a stream of another (or the same), one at a time. */
+async function latency(publishUrl, streamUrl, label) {
+  const ROUNDS = 200;
+  const waiting = new Map();
+  const idle = await Promise.all(
+    Array.from({ length: 99 }, (_, i) => openStream(streamUrl, `idle-${i}`, () => {})),
+  );
+  const stream = await openStream(streamUrl, 'latency', (title, at) => waiting.get(title)?.(at));
+  const samples = [];
+  for (let round = -20; round < ROUNDS; round++) {
+    const title = `bench-lat-${label}-${round}`;
+    const received = new Promise((done) => waiting.set(title, done));
+    const start = performance.now();
+    await post(publishUrl, { recipients: ['latency'], type: 'bench.latency', title });
+    const at = await received;
+    if (round >= 0) samples.push(at - start);
+  }
+  [stream, ...idle].forEach((req) => req.destroy());
+  samples.sort((x, y) => x - y);
+  return { label, p50: percentile(samples, 50), p99: percentile(samples, 99), rounds: ROUNDS };
+}
+
+const printLatency = ({ label, p50, p99, rounds }) =>
+  console.log(
+    `publish → receipt, ${label} (${rounds} one at a time, 100 streams open): p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms`,
+  );
+
 const service_ = await startService();
 try {
   const fan = await fanout(service_.url);
@@ -191,7 +237,26 @@ try {
   console.log(
     `targeted publishes stored (SQLite) and delivered to ${tp.streams} streams: ${tp.notifications} in ${tp.seconds.toFixed(2)} s = ${Math.round(tp.perSecond)}/s (${tp.concurrency} requests in flight)`,
   );
+  printLatency(await latency(service_.url, service_.url, 'one instance, SQLite'));
 } finally {
   service_.stop();
-  agent.destroy();
 }
+
+const redis = await startRedis();
+if (!redis) {
+  console.log('redis-server not installed: cross-instance latency not measured');
+} else {
+  const [a, b] = await Promise.all([
+    startService({ REDIS_URL: redis.url }),
+    startService({ REDIS_URL: redis.url }),
+  ]);
+  try {
+    printLatency(await latency(a.url, a.url, 'one instance, Redis'));
+    printLatency(await latency(a.url, b.url, 'instance A → instance B, Redis'));
+  } finally {
+    a.stop();
+    b.stop();
+    redis.stop();
+  }
+}
+agent.destroy();
