@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { formatCursor, parseCursor } from '../../cursor.js';
+import { TimelineDraft, TimelineEvent, TimelineStore } from '../timeline-store.js';
+import { settle } from './settle.js';
+import { SqliteDatabase } from './sqlite-database.js';
+
+/** The embedded {@link TimelineStore}: one row per event, numbered per workflow. */
+@Injectable()
+export class SqliteTimelineStore extends TimelineStore {
+  private readonly last;
+  private readonly insert;
+  private readonly after;
+
+  constructor(private readonly database: SqliteDatabase) {
+    super();
+    const { db } = database;
+    this.last = db.prepare(
+      'SELECT coalesce(max(seq), 0) AS seq FROM timeline_events WHERE workflow_id = ?',
+    );
+    this.insert = db.prepare(
+      'INSERT INTO timeline_events (workflow_id, seq, type, data) VALUES (?, ?, ?, ?)',
+    );
+    this.after = db.prepare(
+      'SELECT seq, type, data FROM timeline_events WHERE workflow_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+    );
+  }
+
+  append(workflowId: string, drafts: readonly TimelineDraft[]): Promise<TimelineEvent[]> {
+    return settle(() =>
+      this.database.db.transaction(() => {
+        let { seq } = this.last.get(workflowId) as { seq: number };
+        return drafts.map((draft) => {
+          seq += 1;
+          this.insert.run(workflowId, seq, draft.type, JSON.stringify(draft.data));
+          return { id: formatCursor(seq), type: draft.type, data: draft.data };
+        });
+      })(),
+    );
+  }
+
+  readAfter(workflowId: string, cursor: string | null, limit: number): Promise<TimelineEvent[]> {
+    return settle(() =>
+      (
+        this.after.all(workflowId, cursor === null ? 0 : (parseCursor(cursor) ?? 0), limit) as {
+          seq: number;
+          type: TimelineEvent['type'];
+          data: string;
+        }[]
+      ).map((row) => ({
+        id: formatCursor(row.seq),
+        type: row.type,
+        data: JSON.parse(row.data) as Record<string, unknown>,
+      })),
+    );
+  }
+}

@@ -1,0 +1,128 @@
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnModuleInit,
+  Optional,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import type { Observable } from 'rxjs';
+import type { AuthUser } from '../auth/auth-user.js';
+import { AppConfig } from '../config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { NotificationFeed } from '../storage/notification-feed.js';
+import { FINAL_TIMELINE_EVENTS, TimelineEvent, TimelineStore } from '../storage/timeline-store.js';
+import { SseConnection } from '../streaming/sse-connection.js';
+import { frameControl, frameEvent } from '../streaming/sse-frame.js';
+import { serveSse } from '../streaming/sse-observable.js';
+import { StreamRegistry } from '../streaming/stream-registry.js';
+import type { Workflow } from '../workflows/workflow.js';
+import { WorkflowsService } from '../workflows/workflows.service.js';
+
+const REPLAY_PAGE = 500;
+
+/**
+ * `GET /workflows/:id/stream`, like a CI build log: the timeline from its start (or
+ * after Last-Event-ID), then live, then `event: end` and the end of the stream once the
+ * workflow is finished. Streams are registered by workflow, so an event goes only to
+ * the streams of its workflow; live events are held during the replay, as for
+ * notifications, so that nothing is missed or sent twice.
+ */
+@Injectable()
+export class TimelineStreamsService implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly logger = new Logger(TimelineStreamsService.name);
+  private readonly registry: StreamRegistry;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly store: TimelineStore,
+    private readonly feed: NotificationFeed,
+    private readonly workflows: WorkflowsService,
+    @Optional() metrics?: MetricsService,
+  ) {
+    this.registry = new StreamRegistry(metrics);
+  }
+
+  onModuleInit(): void {
+    this.feed.subscribe({
+      timeline: (workflowId, event) => this.deliver(workflowId, event),
+      resumed: () => void this.catchUpAll(),
+    });
+  }
+
+  /** This registry is not Nest's: its streams are ended here on shutdown. */
+  beforeApplicationShutdown(): void {
+    this.registry.endAll();
+  }
+
+  /** Number of open timeline streams, for leak checks. */
+  get size(): number {
+    return this.registry.size;
+  }
+
+  async open(
+    user: AuthUser,
+    workflowId: string,
+    response: Response,
+    lastEventId: string | null,
+  ): Promise<Observable<never>> {
+    await this.workflows.findVisible(user, workflowId);
+    const connection = new SseConnection({
+      userId: user.id,
+      key: workflowId,
+      retryMs: this.config.retryMs,
+      heartbeatMs: this.config.heartbeatMs,
+      expiresAt: user.expiresAt,
+      onClose: (closed) => this.registry.remove(closed),
+    });
+    connection.holdLive(lastEventId);
+    this.registry.add(connection);
+    return serveSse(response, connection, () => void this.catchUp(connection, lastEventId));
+  }
+
+  private deliver(workflowId: string, event: TimelineEvent): void {
+    this.registry.sendToUser(workflowId, frameTimelineEvent(event), event.id);
+    if (!FINAL_TIMELINE_EVENTS.includes(event.type)) return;
+    // Streams still replaying end once their replay is done (see catchUp).
+    for (const connection of this.registry.connectionsOf(workflowId)) {
+      if (connection.isLive) this.finish(connection, event.type.replace('workflow.', ''));
+    }
+  }
+
+  /** Replays after `cursor` (the start for null), goes live, and ends a finished workflow's stream. */
+  private async catchUp(connection: SseConnection, cursor: string | null): Promise<void> {
+    try {
+      let after = cursor;
+      while (connection.isOpen) {
+        const page = await this.store.readAfter(connection.key, after, REPLAY_PAGE);
+        for (const event of page) connection.replay(frameTimelineEvent(event), event.id);
+        if (page.length < REPLAY_PAGE) break;
+        after = page[page.length - 1].id;
+      }
+      connection.goLive();
+      const workflow: Workflow = await this.workflows.findAny(connection.key);
+      if (workflow.status !== 'pending') this.finish(connection, workflow.status);
+    } catch (error) {
+      this.logger.error(`Timeline stream of ${connection.key} failed: ${String(error)}`);
+      connection.end();
+    }
+  }
+
+  private async catchUpAll(): Promise<void> {
+    await Promise.all(
+      [...this.registry.connections()].map((connection) => {
+        connection.holdLive();
+        return this.catchUp(connection, connection.position);
+      }),
+    );
+  }
+
+  private finish(connection: SseConnection, status: string): void {
+    connection.write(frameControl('end', { workflowId: connection.key, status }));
+    connection.end();
+  }
+}
+
+export function frameTimelineEvent(event: TimelineEvent): string {
+  return frameEvent({ id: event.id, event: event.type, data: JSON.stringify(event.data) });
+}

@@ -1,0 +1,62 @@
+import { ConflictException, ForbiddenException, Injectable } from '@nestjs/common';
+import type { AuthUser } from '../auth/auth-user.js';
+import type { WorkflowEvent } from '../events.js';
+import { NotificationFeed } from '../storage/notification-feed.js';
+import { TimelineDraft, TimelineEventType, TimelineStore } from '../storage/timeline-store.js';
+import { WorkflowsService } from '../workflows/workflows.service.js';
+
+/** Writes workflow timelines: the workflow's own events, and log lines from automation. */
+@Injectable()
+export class TimelineService {
+  constructor(
+    private readonly store: TimelineStore,
+    private readonly feed: NotificationFeed,
+    private readonly workflows: WorkflowsService,
+  ) {}
+
+  async record(type: TimelineEventType, event: WorkflowEvent): Promise<void> {
+    await this.append(event.workflowId, [
+      {
+        type,
+        data: {
+          workflowId: event.workflowId,
+          name: event.name,
+          actorId: event.actor.id,
+          comment: event.comment,
+          at: new Date().toISOString(),
+        },
+      },
+    ]);
+  }
+
+  /** `POST /workflows/:id/logs`: the starter, or a `service`, while the workflow runs. */
+  async appendLogs(
+    user: AuthUser,
+    workflowId: string,
+    lines: string[],
+  ): Promise<{ count: number }> {
+    const isService = user.roles.includes('service');
+    const workflow = isService
+      ? await this.workflows.findAny(workflowId)
+      : await this.workflows.findVisible(user, workflowId);
+    if (!isService && workflow.starterId !== user.id) {
+      throw new ForbiddenException(
+        `Only the starter or a service may log to workflow ${workflowId}`,
+      );
+    }
+    if (workflow.status !== 'pending') {
+      throw new ConflictException(`Workflow ${workflowId} is already ${workflow.status}`);
+    }
+    const at = new Date().toISOString();
+    await this.append(
+      workflowId,
+      lines.map((line) => ({ type: 'log', data: { line, at } })),
+    );
+    return { count: lines.length };
+  }
+
+  private async append(workflowId: string, drafts: TimelineDraft[]): Promise<void> {
+    const events = await this.store.append(workflowId, drafts);
+    this.feed.publishTimeline(workflowId, events);
+  }
+}

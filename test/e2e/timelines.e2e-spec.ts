@@ -1,0 +1,181 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { TimelineStreamsService } from '../../src/timelines/timeline-streams.service.js';
+import type { Workflow } from '../../src/workflows/workflow.js';
+import { eventually, sleep, startApp, type TestApp } from '../support/app.js';
+import { RawStream } from '../support/raw-stream.js';
+import { closeAllClients, StreamClient } from '../support/sse-client.js';
+import { bearer, token } from '../support/tokens.js';
+
+const TIMELINE_TYPES = [
+  'workflow.started',
+  'workflow.approved',
+  'workflow.rejected',
+  'workflow.cancelled',
+  'log',
+  'end',
+];
+const alice = token('alice');
+const bob = token('bob');
+const service = token('ci-bot', { roles: ['service'] });
+
+describe('Workflow timelines', () => {
+  let t: TestApp;
+  const raws: RawStream[] = [];
+
+  beforeAll(async () => {
+    t = await startApp({ HEARTBEAT_MS: '60000', PUBLISH_RATE_LIMIT: '100000' });
+  });
+  afterEach(async () => {
+    closeAllClients();
+    raws.splice(0).forEach((raw) => raw.close());
+    await eventually(
+      () => t.app.get(TimelineStreamsService).size === 0,
+      'timeline streams to close',
+    );
+  });
+  afterAll(() => t.close());
+
+  const start = async (approvers: string[] | null = ['bob']) =>
+    (
+      await request(t.url)
+        .post('/workflows')
+        .set(bearer(alice))
+        .send({ name: 'Release 1.2', ...(approvers ? { approvers } : {}) })
+        .expect(201)
+    ).body as Workflow;
+  const logs = (id: string, lines: string[], by = service) =>
+    request(t.url).post(`/workflows/${id}/logs`).set(bearer(by)).send({ lines });
+  const watch = (id: string, jwt = bob, lastEventId?: string) =>
+    new StreamClient(t.url, jwt, {
+      path: `/workflows/${id}/stream`,
+      types: TIMELINE_TYPES,
+      ...(lastEventId ? { lastEventId } : {}),
+    }).ready();
+  const rawWatch = (id: string, jwt = bob) => {
+    const stream = new RawStream(`${t.url}/workflows/${id}/stream`, bearer(jwt));
+    raws.push(stream);
+    return stream;
+  };
+
+  it('replays the timeline from the start, goes live, then sends end and closes once decided', async () => {
+    const workflow = await start();
+    await logs(workflow.id, ['building', 'testing']).expect(201, { count: 2 });
+    const stream = rawWatch(workflow.id);
+    await stream.waitForBody('testing');
+    await logs(workflow.id, ['deploying'], alice).expect(201, { count: 1 });
+    await stream.waitForBody('deploying');
+    await request(t.url)
+      .post(`/workflows/${workflow.id}/approve`)
+      .set(bearer(bob))
+      .send({ comment: 'ship it' })
+      .expect(201);
+    await stream.waitForEnd();
+    const events = stream.blocks.filter(
+      (block) => !block.startsWith(':') && !block.startsWith('retry'),
+    );
+    expect(events.map((block) => block.split('\n').slice(0, 2).join(' | '))).toEqual([
+      'id: 1 | event: workflow.started',
+      'id: 2 | event: log',
+      'id: 3 | event: log',
+      'id: 4 | event: log',
+      'id: 5 | event: workflow.approved',
+      `event: end | data: {"workflowId":"${workflow.id}","status":"approved"}`,
+    ]);
+    const log = JSON.parse(events[1].split('\n')[2].slice('data: '.length)) as {
+      line: string;
+      at: string;
+    };
+    expect(log).toEqual({ line: 'building', at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    const approved = JSON.parse(events[4].split('\n')[2].slice('data: '.length)) as Record<
+      string,
+      unknown
+    >;
+    expect(approved).toMatchObject({ workflowId: workflow.id, actorId: 'bob', comment: 'ship it' });
+  });
+
+  it('replays a finished workflow and ends at once', async () => {
+    const workflow = await start();
+    await logs(workflow.id, ['only line']).expect(201);
+    await request(t.url)
+      .post(`/workflows/${workflow.id}/cancel`)
+      .set(bearer(alice))
+      .send({})
+      .expect(201);
+    const stream = rawWatch(workflow.id, alice);
+    await stream.waitForEnd();
+    expect(stream.body).toContain('event: workflow.cancelled');
+    expect(stream.blocks.at(-1)).toBe(
+      `event: end\ndata: {"workflowId":"${workflow.id}","status":"cancelled"}`,
+    );
+  });
+
+  it('resumes after Last-Event-ID', async () => {
+    const workflow = await start();
+    await logs(workflow.id, ['a', 'b', 'c']).expect(201);
+    const client = await watch(workflow.id, bob, '2');
+    await client.waitForEvents(2);
+    expect(client.cursors).toEqual(['3', '4']);
+    expect(client.payloads<{ line: string }>('log').map((l) => l.line)).toEqual(['b', 'c']);
+  });
+
+  it('keeps 1,000 log lines of one request in order', async () => {
+    const workflow = await start();
+    const client = await watch(workflow.id);
+    const lines = Array.from({ length: 1000 }, (_, i) => `line ${i}`);
+    await logs(workflow.id, lines).expect(201, { count: 1000 });
+    await client.waitForEvents(1001);
+    expect(client.payloads<{ line: string }>('log').map((l) => l.line)).toEqual(lines);
+    expect(client.cursors).toEqual(Array.from({ length: 1001 }, (_, i) => String(i + 1)));
+  });
+
+  it('answers 404 to anyone but the starter and the approvers, so ids cannot be probed', async () => {
+    const workflow = await start(['bob']);
+    for (const path of [`/workflows/${workflow.id}/stream`, '/workflows/no-such-workflow/stream']) {
+      const res = await fetch(`${t.url}${path}`, { headers: bearer(token('carol')) });
+      expect(res.status).toBe(404);
+    }
+    await logs(workflow.id, ['x'], token('carol')).expect(404);
+    expect((await fetch(`${t.url}/workflows/${workflow.id}/stream`)).status).toBe(401);
+  });
+
+  it('lets every user watch a workflow that any user may decide', async () => {
+    const workflow = await start(null);
+    const client = await watch(workflow.id, token('dora'));
+    await client.waitForEvents(1);
+    expect(client.events[0].type).toBe('workflow.started');
+  });
+
+  it('takes logs from the starter and services only, and only while the workflow runs', async () => {
+    const workflow = await start();
+    await logs(workflow.id, ['from an approver'], bob).expect(403);
+    await logs(workflow.id, ['from the starter'], alice).expect(201);
+    await request(t.url)
+      .post(`/workflows/${workflow.id}/reject`)
+      .set(bearer(bob))
+      .send({})
+      .expect(201);
+    await logs(workflow.id, ['too late']).expect(409);
+  });
+
+  it.each([
+    ['no lines', { lines: [] }, /lines/],
+    ['lines not an array', { lines: 'x' }, /lines/],
+    ['a line that is not a string', { lines: [5] }, /lines/],
+    ['1,001 lines', { lines: Array.from({ length: 1001 }, () => 'x') }, /lines/],
+    ['a line over 4 KiB', { lines: ['é'.repeat(2049)] }, /4096 bytes/],
+    ['an unknown field', { lines: ['x'], level: 'info' }, /property level should not exist/],
+  ])('refuses %s with 400, appending nothing', async (_, body, message) => {
+    const workflow = await start();
+    const res = await request(t.url)
+      .post(`/workflows/${workflow.id}/logs`)
+      .set(bearer(service))
+      .send(body);
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body)).toMatch(message);
+    const client = await watch(workflow.id);
+    await client.waitForEvents(1);
+    await sleep(100);
+    expect(client.events.map((e) => e.type)).toEqual(['workflow.started']);
+  });
+});
