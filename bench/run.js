@@ -30,6 +30,8 @@ function startService(extraEnv = {}) {
       DATA_DIR: dataDir,
       HEARTBEAT_MS: '60000',
       MAX_STREAMS_PER_USER: '100000',
+      // One service user publishes everything here.
+      PUBLISH_RATE_LIMIT: '100000000',
       ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'inherit'],

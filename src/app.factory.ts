@@ -5,8 +5,12 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config.js';
+import { corsOptions } from './cors.js';
+import { setupOpenApi } from './docs/openapi.js';
+import { appLogging } from './logging/app-logging.js';
+import { httpLogging } from './logging/http-logging.js';
+import { MetricsService } from './metrics/metrics.service.js';
 import { StorageUnavailableFilter } from './storage/storage-unavailable.filter.js';
-import { StreamRegistry } from './streaming/stream-registry.js';
 
 /** Request bodies larger than this are refused with 413 (CONTRACT.md, "Publishing"). */
 export const BODY_LIMIT = '64kb';
@@ -29,22 +33,29 @@ export async function createApp(
   config: AppConfig,
   logger?: LoggerService | false,
 ): Promise<NestExpressApplication> {
+  // JSON lines through pino for Nest's own logs and the HTTP log (src/logging/).
+  const logging = appLogging(logger);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     // Open streams would otherwise hold app.close() until every client left.
     forceCloseConnections: true,
-    ...(logger !== undefined ? { logger } : {}),
+    logger: logging.nest,
   });
+  // First, so that every request, even a refused preflight, gets its id and its log line.
+  app.use(httpLogging(logging.http));
+  app.enableCors(corsOptions(config.corsOrigins));
   app.useBodyParser('json', { limit: BODY_LIMIT, reviver: refusePrototypeKeys });
   app.use(cookieParser());
-  app.useGlobalFilters(new StorageUnavailableFilter(app.get(HttpAdapterHost).httpAdapter));
+  const metrics = app.get(MetricsService);
+  app.useGlobalFilters(
+    new StorageUnavailableFilter(app.get(HttpAdapterHost).httpAdapter, () =>
+      metrics.storageError('request'),
+    ),
+  );
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
   );
-  // End the streams first, so that clients reconnect (elsewhere) instead of hanging.
-  const close = app.close.bind(app);
-  app.close = async () => {
-    app.get(StreamRegistry).endAll();
-    await close();
-  };
+  // GET /docs (Swagger UI) and /docs-json, served outside the JWT guard.
+  setupOpenApi(app);
+  // The streams end first on app.close(): StreamRegistry.beforeApplicationShutdown.
   return app;
 }

@@ -3,10 +3,14 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AnnouncementsModule } from './announcements/announcements.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AppConfig } from './config.js';
-import { HealthController } from './health/health.controller.js';
+import { HealthModule } from './health/health.module.js';
+import { LimitsModule } from './limits/limits.module.js';
 import { MessagesModule } from './messages/messages.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
+import { PresenceModule } from './presence/presence.module.js';
 import { StorageModule } from './storage/storage.module.js';
+import { TimelinesModule } from './timelines/timelines.module.js';
 import { WorkflowsModule } from './workflows/workflows.module.js';
 
 /** Makes the one validated configuration injectable everywhere. */
@@ -32,12 +36,16 @@ export class AppModule {
         EventEmitterModule.forRoot(),
         StorageModule.forRoot(config),
         AuthModule,
+        LimitsModule,
         NotificationsModule,
         MessagesModule,
         WorkflowsModule,
+        TimelinesModule,
         AnnouncementsModule,
+        MetricsModule,
+        HealthModule,
+        PresenceModule.forRoot(config),
       ],
-      controllers: [HealthController],
     };
   }
 }

@@ -15,6 +15,8 @@ describe('loadConfig', () => {
       workers: 1,
       maxStreamsPerUser: 10,
       maxStreams: 50000,
+      publishRateLimit: 120,
+      publishRateTtlMs: 60000,
       maxBufferedBytes: 1048576,
       retentionDays: 30,
       compression: true,
@@ -50,6 +52,8 @@ describe('loadConfig', () => {
     ['HEARTBEAT_MS', '-5'],
     ['MAX_STREAMS_PER_USER', '0'],
     ['COMPRESSION', 'maybe'],
+    ['PUBLISH_RATE_LIMIT', '0'],
+    ['PUBLISH_RATE_TTL_MS', '1.5'],
     ['JWT_PUBLIC_KEY', 'not a pem'],
   ])('names the variable when %s=%s is invalid', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);

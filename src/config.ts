@@ -15,11 +15,19 @@ export class AppConfig {
   readonly workers!: number;
   readonly maxStreamsPerUser!: number;
   readonly maxStreams!: number;
+  /** Publish requests (POST) one user may make per {@link publishRateTtlMs}; 429 beyond. */
+  readonly publishRateLimit!: number;
+  readonly publishRateTtlMs!: number;
   readonly maxBufferedBytes!: number;
   readonly retentionDays!: number;
   readonly compression!: boolean;
   readonly corsOrigins!: readonly string[];
   readonly metricsToken!: string | null;
+  /**
+   * With Redis: how long an instance's presence entries outlive their last refresh, so a
+   * crashed instance's users leave within 1.25 × this (at most 24 s: the contract says 30).
+   */
+  readonly presenceTtlMs!: number;
 }
 
 export interface JwtSettings {
@@ -62,6 +70,8 @@ export function loadConfig(env: Env): AppConfig {
     workers,
     maxStreamsPerUser: integer(env, 'MAX_STREAMS_PER_USER', 10, 1),
     maxStreams: integer(env, 'MAX_STREAMS', 50000, 1),
+    publishRateLimit: integer(env, 'PUBLISH_RATE_LIMIT', 120, 1),
+    publishRateTtlMs: integer(env, 'PUBLISH_RATE_TTL_MS', 60000, 100),
     maxBufferedBytes: integer(env, 'MAX_BUFFERED_BYTES', 1048576, 1024),
     retentionDays: integer(env, 'RETENTION_DAYS', 30, 1),
     compression: boolean(env, 'COMPRESSION', true),
@@ -70,6 +80,7 @@ export function loadConfig(env: Env): AppConfig {
       .map((origin) => origin.trim())
       .filter(Boolean),
     metricsToken: text(env, 'METRICS_TOKEN'),
+    presenceTtlMs: integer(env, 'PRESENCE_TTL_MS', 20000, 1000, 24000),
   };
   return Object.freeze(config);
 }

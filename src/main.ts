@@ -2,8 +2,13 @@ import { Logger } from '@nestjs/common';
 import cluster from 'node:cluster';
 import { createApp } from './app.factory.js';
 import { ConfigError, loadConfig } from './config.js';
+import { createRootLogger } from './logging/logger.js';
+import { PinoLoggerService } from './logging/pino-logger.service.js';
 
 async function main(): Promise<void> {
+  // JSON lines on stdout from the very first one, a configuration error included.
+  const jsonLogger = new PinoLoggerService(createRootLogger());
+  Logger.overrideLogger(jsonLogger);
   const logger = new Logger('Bootstrap');
   let config;
   try {
@@ -25,7 +30,7 @@ async function main(): Promise<void> {
         'Never run like this in production (NODE_ENV=production refuses to start without a key).',
     );
   }
-  const app = await createApp(config);
+  const app = await createApp(config, jsonLogger);
   exitOnSignals(() => app.close(), logger);
   await app.listen(config.port, config.host);
   const { port } = app.getHttpServer().address() as { port: number };

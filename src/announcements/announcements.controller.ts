@@ -1,6 +1,7 @@
 import { Body, Controller, Post } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser, Roles } from '../auth/decorators.js';
+import { PublishRateLimited } from '../limits/publish-throttler.guard.js';
 import { AnnouncementsService } from './announcements.service.js';
 import { CreateAnnouncementDto } from './dto/create-announcement.dto.js';
 
@@ -11,6 +12,7 @@ export class AnnouncementsController {
   /** Broadcast to everyone but the author; answers with the announcement's notification. */
   @Post()
   @Roles('admin')
+  @PublishRateLimited()
   publish(@CurrentUser() user: AuthUser, @Body() dto: CreateAnnouncementDto): Promise<unknown> {
     return this.announcements.publish(user, dto);
   }

@@ -1,12 +1,21 @@
-import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import {
+  applyDecorators,
+  createParamDecorator,
+  ExecutionContext,
+  SetMetadata,
+} from '@nestjs/common';
+import { ApiSecurity } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { AuthUser, Role } from './auth-user.js';
 
 export const PUBLIC_ROUTE = 'auth:public';
 export const REQUIRED_ROLES = 'auth:roles';
 
-/** The route needs no token (health checks). */
-export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
+/**
+ * The route needs no token (health checks). The OpenAPI document says so too: an empty
+ * security requirement overrides the document's default (a token).
+ */
+export const Public = () => applyDecorators(SetMetadata(PUBLIC_ROUTE, true), ApiSecurity({}));
 
 /** The caller needs at least one of these roles; 403 otherwise. */
 export const Roles = (...roles: Role[]) => SetMetadata(REQUIRED_ROLES, roles);

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { frameEvent } from '../streaming/sse-frame.js';
 import { StreamRegistry } from '../streaming/stream-registry.js';
 import { BROADCAST, Notification } from './notification.js';
@@ -14,16 +15,20 @@ export class NotificationRouter {
   constructor(
     private readonly streams: StreamRegistry,
     private readonly unread: UnreadCounts,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** `json` is the notification's wire JSON, serialized once when it was published. */
   deliver(notification: Notification, json: string): void {
+    const receivedAt = performance.now();
     const frame = frameNotification(notification, json);
+    let streams = 0;
     if (notification.recipient === BROADCAST) {
-      this.streams.sendToAll(frame, notification.id, notification.actorId);
+      streams = this.streams.sendToAll(frame, notification.id, notification.actorId);
     } else if (notification.recipient !== notification.actorId) {
-      this.streams.sendToUser(notification.recipient, frame, notification.id);
+      streams = this.streams.sendToUser(notification.recipient, frame, notification.id);
     }
+    this.metrics.delivered(streams, receivedAt);
     this.unread.delivered(notification);
   }
 }

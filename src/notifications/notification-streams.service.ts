@@ -10,6 +10,8 @@ import type { Observable } from 'rxjs';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AppConfig } from '../config.js';
 import { parseCursor } from '../cursor.js';
+import { logStreamOpened } from '../logging/stream-log.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { NotificationStore } from '../storage/notification-store.js';
 import { SseConnection } from '../streaming/sse-connection.js';
 import { frameControl } from '../streaming/sse-frame.js';
@@ -30,12 +32,18 @@ const REPLAY_PAGE = 500;
 @Injectable()
 export class NotificationStreamsService {
   private readonly logger = new Logger(NotificationStreamsService.name);
+  /**
+   * Each stream's replays run one after another: a catch-up that started while the
+   * stream's own resume was still replaying would otherwise release held events early.
+   */
+  private readonly replays = new WeakMap<SseConnection, Promise<void>>();
 
   constructor(
     private readonly config: AppConfig,
     private readonly registry: StreamRegistry,
     private readonly store: NotificationStore,
     private readonly unread: UnreadCounts,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** `lastEventId`: the client's cursor (Last-Event-ID), or null for a fresh stream. */
@@ -51,21 +59,31 @@ export class NotificationStreamsService {
         HttpStatus.TOO_MANY_REQUESTS,
       );
     }
+    const logClosed = logStreamOpened(this.logger, {
+      kind: 'notifications',
+      userId: user.id,
+      resumed: lastEventId !== null,
+    });
     const connection = new SseConnection({
       userId: user.id,
       retryMs: this.config.retryMs,
       heartbeatMs: this.config.heartbeatMs,
       expiresAt: user.expiresAt,
-      onClose: (closed) => {
+      onClose: (closed, reason) => {
         this.registry.remove(closed);
         this.unread.forget(closed.userId);
+        logClosed(reason);
       },
     });
     // Held before it is registered, so that nothing published from now on is missed.
     connection.holdLive(lastEventId);
     // Registered now, not on subscribe, so that concurrent opens count against the limit.
     this.registry.add(connection);
-    return serveSse(response, connection, () => void this.start(connection, lastEventId));
+    return serveSse(
+      response,
+      connection,
+      () => void this.inTurn(connection, () => this.start(connection, lastEventId)),
+    );
   }
 
   /**
@@ -74,16 +92,29 @@ export class NotificationStreamsService {
    */
   async catchUpAll(): Promise<void> {
     await Promise.all(
-      [...this.registry.connections()].map(async (connection) => {
-        connection.holdLive();
-        try {
-          await this.replayAfter(connection, connection.position ?? '0');
-        } catch (error) {
-          this.logger.error(`Catch-up of ${connection.userId} failed: ${String(error)}`);
-          connection.end();
-        }
-      }),
+      [...this.registry.connections()].map((connection) =>
+        this.inTurn(connection, async () => {
+          connection.holdLive();
+          try {
+            await this.replayAfter(connection, connection.position ?? '0');
+          } catch (error) {
+            this.logger.error(`Catch-up of ${connection.userId} failed: ${String(error)}`);
+            this.metrics.storageError('stream');
+            connection.end('error');
+          }
+        }),
+      ),
     );
+  }
+
+  /** Runs `task` once the stream's previous replay, if any, has finished. */
+  private inTurn(connection: SseConnection, task: () => Promise<void>): Promise<void> {
+    const turn = (this.replays.get(connection) ?? Promise.resolve()).then(task);
+    this.replays.set(
+      connection,
+      turn.catch(() => undefined),
+    );
+    return turn;
   }
 
   private async start(connection: SseConnection, lastEventId: string | null): Promise<void> {
@@ -96,7 +127,8 @@ export class NotificationStreamsService {
     } catch (error) {
       // The client reconnects with its cursor and tries again.
       this.logger.error(`Could not start the stream of ${connection.userId}: ${String(error)}`);
-      connection.end();
+      this.metrics.storageError('stream');
+      connection.end('error');
     }
   }
 
@@ -106,6 +138,7 @@ export class NotificationStreamsService {
     if (state !== 'ok') {
       const latestId = await this.store.latestCursor(connection.userId);
       connection.write(frameControl('reset', { reason: RESET_REASONS[state], latestId }));
+      this.metrics.resets.inc();
       connection.goLive({ fromScratch: true });
       return;
     }
@@ -120,6 +153,7 @@ export class NotificationStreamsService {
       for (const notification of page) {
         connection.replay(frameNotification(notification), notification.id);
       }
+      this.metrics.replayed.inc(page.length);
       if (page.length < REPLAY_PAGE) break;
       after = page[page.length - 1].id;
     }

@@ -1,5 +1,6 @@
 import { Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { NotificationFeed } from '../storage/notification-feed.js';
 import { NotificationStore } from '../storage/notification-store.js';
 import type { PublishNotificationDto } from './dto/publish-notification.dto.js';
@@ -17,6 +18,7 @@ export class NotificationsService {
   constructor(
     private readonly store: NotificationStore,
     private readonly feed: NotificationFeed,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** `POST /notifications`: the caller is the actor, who is never among the recipients. */
@@ -39,6 +41,7 @@ export class NotificationsService {
     try {
       stored = await this.store.append(drafts);
     } catch (error) {
+      this.metrics.storageError('append');
       this.logger.error(
         `The notification store could not append ${drafts.length} notification(s): ${String(error)}`,
       );
@@ -46,6 +49,7 @@ export class NotificationsService {
         'The notification store could not save the notification; nothing was published',
       );
     }
+    this.metrics.notificationsPublished(stored.map((notification) => notification.type));
     this.feed.publish(stored);
     return stored;
   }

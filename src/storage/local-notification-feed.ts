@@ -1,24 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import type { Notification } from '../notifications/notification.js';
-import { FeedHandlers, NotificationFeed } from './notification-feed.js';
+import { NotificationFeed } from './notification-feed.js';
+import type { TimelineEvent } from './timeline-store.js';
 
 /** The single-process feed: publishing is delivering. */
 @Injectable()
 export class LocalNotificationFeed extends NotificationFeed {
-  private handlers: FeedHandlers | null = null;
-
-  subscribe(handlers: FeedHandlers): void {
-    this.handlers = handlers;
-  }
-
   publish(notifications: readonly Notification[]): void {
     for (const notification of notifications) {
-      this.handlers?.notification(notification, JSON.stringify(notification));
+      this.emit('notification', notification, JSON.stringify(notification));
     }
   }
 
+  publishTimeline(workflowId: string, events: readonly TimelineEvent[]): void {
+    for (const event of events) this.emit('timeline', workflowId, event);
+  }
+
   publishRead(userId: string): Promise<void> {
-    this.handlers?.read(userId);
+    this.emit('read', userId);
     return Promise.resolve();
   }
 }

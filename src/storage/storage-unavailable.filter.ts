@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, HttpStatus, Logger, type HttpServer } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import type { Response } from 'express';
 
@@ -26,12 +26,21 @@ export function isStorageUnavailable(error: unknown): boolean {
 export class StorageUnavailableFilter extends BaseExceptionFilter {
   private readonly logger = new Logger('Storage');
 
+  /** `onUnavailable` counts each such failure (the storage errors metric). */
+  constructor(
+    applicationRef?: HttpServer,
+    private readonly onUnavailable: () => void = () => undefined,
+  ) {
+    super(applicationRef);
+  }
+
   override catch(error: unknown, host: ArgumentsHost): void {
     if (!isStorageUnavailable(error)) {
       super.catch(error, host);
       return;
     }
     this.logger.error(`Storage unavailable: ${(error as Error).message}`);
+    this.onUnavailable();
     const response = host.switchToHttp().getResponse<Response>();
     if (response.headersSent) return;
     response.status(HttpStatus.SERVICE_UNAVAILABLE).json({

@@ -6,12 +6,19 @@ import { NotificationFeed } from './notification-feed.js';
 import { NotificationStore } from './notification-store.js';
 import { KEY_PREFIX, RedisConnections } from './redis/redis-connections.js';
 import { RedisDocumentStore } from './redis/redis-document-store.js';
-import { NOTIFICATIONS_CHANNEL, RedisNotificationFeed } from './redis/redis-notification-feed.js';
+import {
+  NOTIFICATIONS_CHANNEL,
+  RedisNotificationFeed,
+  TIMELINES_CHANNEL,
+} from './redis/redis-notification-feed.js';
 import { RedisNotificationStore } from './redis/redis-notification-store.js';
+import { RedisTimelineStore } from './redis/redis-timeline-store.js';
 import { SqliteDatabase } from './sqlite/sqlite-database.js';
 import { SqliteDocumentStore } from './sqlite/sqlite-document-store.js';
 import { SqliteNotificationStore } from './sqlite/sqlite-notification-store.js';
+import { SqliteTimelineStore } from './sqlite/sqlite-timeline-store.js';
 import { StorageStatus } from './storage-status.js';
+import { TimelineStore } from './timeline-store.js';
 
 @Injectable()
 class SqliteStatus extends StorageStatus {
@@ -48,6 +55,7 @@ const embedded: Provider[] = [
   SqliteDatabase,
   { provide: NotificationStore, useClass: SqliteNotificationStore },
   { provide: DocumentStore, useClass: SqliteDocumentStore },
+  { provide: TimelineStore, useClass: SqliteTimelineStore },
   { provide: NotificationFeed, useClass: LocalNotificationFeed },
   { provide: StorageStatus, useClass: SqliteStatus },
 ];
@@ -69,6 +77,12 @@ const redis: Provider[] = [
     useFactory: ({ commands }: RedisConnections) =>
       new RedisDocumentStore(commands, { keyPrefix: KEY_PREFIX }),
   },
+  {
+    provide: TimelineStore,
+    inject: [RedisConnections],
+    useFactory: ({ commands }: RedisConnections) =>
+      new RedisTimelineStore(commands, { keyPrefix: KEY_PREFIX, channel: TIMELINES_CHANNEL }),
+  },
   { provide: NotificationFeed, useClass: RedisNotificationFeed },
   { provide: StorageStatus, useClass: RedisStatus },
 ];
@@ -84,7 +98,15 @@ export class StorageModule {
     return {
       module: StorageModule,
       providers: config.redisUrl ? redis : embedded,
-      exports: [NotificationStore, DocumentStore, NotificationFeed, StorageStatus],
+      exports: [
+        NotificationStore,
+        DocumentStore,
+        TimelineStore,
+        NotificationFeed,
+        StorageStatus,
+        // Presence keeps its own keys and channel on the same two connections.
+        ...(config.redisUrl ? [RedisConnections] : []),
+      ],
     };
   }
 }

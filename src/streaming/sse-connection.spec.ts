@@ -5,7 +5,7 @@ const T0 = new Date('2030-01-01T00:00:00.000Z').getTime();
 
 function connect(overrides: Partial<SseConnectionOptions> = {}) {
   const written: string[] = [];
-  const onClose = jest.fn<(connection: SseConnection) => void>();
+  const onClose = jest.fn<(connection: SseConnection, reason: string) => void>();
   const endResponse = jest.fn<() => void>();
   const connection = new SseConnection({
     userId: 'alice',
@@ -60,7 +60,7 @@ describe(SseConnection.name, () => {
       expect(endResponse).not.toHaveBeenCalled();
       jest.advanceTimersByTime(1);
       expect(endResponse).toHaveBeenCalledTimes(1);
-      expect(onClose).toHaveBeenCalledWith(connection);
+      expect(onClose).toHaveBeenCalledWith(connection, 'token-expired');
       expect(connection.timerCount).toBe(0);
     });
 

@@ -8,13 +8,22 @@ export interface SseSink {
 
 export interface SseConnectionOptions {
   userId: string;
+  /** The registry key, when it is not the user (a workflow's timeline stream, say). */
+  key?: string;
   retryMs: number;
   heartbeatMs: number;
   /** When the stream's token expires: `token-expiring` 30 s before, the end at that moment. */
   expiresAt: Date;
-  /** Called once, whatever ended the connection. */
-  onClose: (connection: SseConnection) => void;
+  /** Called once, whatever ended the connection, with why (for the stream's log line). */
+  onClose: (connection: SseConnection, reason: CloseReason) => void;
 }
+
+/**
+ * How a stream ended: the client left, its token expired, the server shut down, it
+ * fell too far behind, or it failed; `server-ended` when the server gave no reason.
+ */
+export type CloseReason =
+  'client-left' | 'token-expired' | 'shutdown' | 'slow-consumer' | 'error' | 'server-ended';
 
 /** How long before its token's `exp` a stream warns its client (CONTRACT.md, "Tokens"). */
 export const TOKEN_WARNING_MS = 30_000;
@@ -28,6 +37,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export class SseConnection {
   readonly userId: string;
+  /** What the stream is registered under: its user, or a resource such as a workflow. */
+  readonly key: string;
   private sink: SseSink | null = null;
   private endResponse: (() => void) | null = null;
   /** The newest notification cursor this stream has sent; older or equal ones are dropped. */
@@ -41,10 +52,16 @@ export class SseConnection {
 
   constructor(private readonly options: SseConnectionOptions) {
     this.userId = options.userId;
+    this.key = options.key ?? options.userId;
   }
 
   get isOpen(): boolean {
     return !this.closed;
+  }
+
+  /** Open and not holding live events back for a replay. */
+  get isLive(): boolean {
+    return !this.closed && this.backlog === null;
   }
 
   /**
@@ -64,7 +81,7 @@ export class SseConnection {
         frameControl('token-expiring', { expiresAt: this.options.expiresAt.toISOString() }),
       ),
     );
-    this.at(expiresAt, () => this.end());
+    this.at(expiresAt, () => this.end('token-expired'));
   }
 
   /**
@@ -73,7 +90,7 @@ export class SseConnection {
    * published during the replay can slip between the two.
    */
   holdLive(resumeAfter: string | null = this.lastCursor): void {
-    this.backlog = [];
+    this.backlog ??= [];
     this.lastCursor = resumeAfter;
   }
 
@@ -127,15 +144,15 @@ export class SseConnection {
   }
 
   /** The server ends the stream; cleanup follows through {@link close}. */
-  end(): void {
+  end(reason: CloseReason = 'server-ended'): void {
     if (this.closed) return;
     const endResponse = this.endResponse;
-    this.close();
+    this.close(reason);
     endResponse?.();
   }
 
   /** The one cleanup path: timers stopped, owner told, sink dropped. Idempotent. */
-  close(): void {
+  close(reason: CloseReason = 'client-left'): void {
     if (this.closed) return;
     this.closed = true;
     for (const timer of this.timers) {
@@ -146,7 +163,7 @@ export class SseConnection {
     this.sink = null;
     this.endResponse = null;
     this.backlog = null;
-    this.options.onClose(this);
+    this.options.onClose(this, reason);
   }
 
   /** Number of live timers, for leak checks. */

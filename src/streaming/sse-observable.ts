@@ -33,7 +33,7 @@ export function serveSse(
   return new Observable<never>((subscriber) => {
     response.off('pipe', capture);
     if (!sink) {
-      connection.close();
+      connection.close('error');
       subscriber.error(new Error('Nest did not pipe an SSE stream into the response'));
       return;
     }

@@ -7,6 +7,7 @@ function fakeConnection(userId: string) {
   const frames: string[] = [];
   const connection = {
     userId,
+    key: userId,
     send: jest.fn((frame: string) => frames.push(frame)),
     end: jest.fn(),
   };

@@ -1,46 +1,66 @@
-import { Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Optional } from '@nestjs/common';
+import { MetricsService } from '../metrics/metrics.service.js';
 import type { SseConnection } from './sse-connection.js';
 
 /**
- * The open notification streams, keyed by user. Delivering to one user touches
+ * Open streams, keyed by user (or by a resource, see SseConnection.key). Delivering to one key touches
  * only that user's streams, so its cost does not grow with the number of users
  * connected; only a broadcast walks every stream.
  */
 @Injectable()
-export class StreamRegistry {
+export class StreamRegistry implements BeforeApplicationShutdown {
   private readonly byUser = new Map<string, Set<SseConnection>>();
   private readonly all = new Set<SseConnection>();
 
+  /** Optional so that unit tests can build a registry alone. */
+  constructor(@Optional() private readonly metrics?: MetricsService) {}
+
   add(connection: SseConnection): void {
-    let streams = this.byUser.get(connection.userId);
+    let streams = this.byUser.get(connection.key);
     if (!streams) {
       streams = new Set();
-      this.byUser.set(connection.userId, streams);
+      this.byUser.set(connection.key, streams);
     }
     streams.add(connection);
+    if (this.all.has(connection)) return;
     this.all.add(connection);
+    this.metrics?.streamOpened();
   }
 
   remove(connection: SseConnection): void {
-    this.all.delete(connection);
-    const streams = this.byUser.get(connection.userId);
+    if (this.all.delete(connection)) this.metrics?.streamClosed();
+    const streams = this.byUser.get(connection.key);
     if (!streams) return;
     streams.delete(connection);
-    if (streams.size === 0) this.byUser.delete(connection.userId);
+    if (streams.size === 0) this.byUser.delete(connection.key);
   }
 
-  /** Sends one framed event (a notification when it has a cursor) to every stream of one user. */
-  sendToUser(userId: string, frame: string, cursor: string | null = null): void {
+  /**
+   * Sends one framed event (a notification when it has a cursor) to every stream of one
+   * user. Returns the number of streams it was handed to (for the deliveries metric).
+   */
+  sendToUser(userId: string, frame: string, cursor: string | null = null): number {
     const streams = this.byUser.get(userId);
-    if (!streams) return;
+    if (!streams) return 0;
     for (const connection of streams) connection.send(frame, cursor);
+    return streams.size;
   }
 
-  /** Sends one framed event to every stream, except those of `exceptUserId`. */
-  sendToAll(frame: string, cursor: string | null, exceptUserId: string | null): void {
+  /** Sends one framed event to every stream, except those of `exceptUserId`; returns how many. */
+  sendToAll(frame: string, cursor: string | null, exceptUserId: string | null): number {
+    let count = 0;
     for (const connection of this.all) {
-      if (connection.userId !== exceptUserId) connection.send(frame, cursor);
+      if (connection.userId !== exceptUserId) {
+        connection.send(frame, cursor);
+        count++;
+      }
     }
+    return count;
+  }
+
+  /** The open streams registered under one key. */
+  connectionsOf(key: string): readonly SseConnection[] {
+    return [...(this.byUser.get(key) ?? [])];
   }
 
   /** Every open stream. */
@@ -68,6 +88,15 @@ export class StreamRegistry {
 
   /** Ends every stream, as on shutdown, so clients reconnect elsewhere and resume. */
   endAll(): void {
-    for (const connection of [...this.all]) connection.end();
+    for (const connection of [...this.all]) connection.end('shutdown');
+  }
+
+  /**
+   * `app.close()` (SIGTERM, tests): the streams end here, each as a shutdown, before
+   * Nest closes the server and destroys the sockets that remain. Overriding
+   * `app.close` cannot do it: Nest's application proxy ignores assignments.
+   */
+  beforeApplicationShutdown(): void {
+    this.endAll();
   }
 }

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/decorators.js';
+import { PublishRateLimited } from '../limits/publish-throttler.guard.js';
 import { CancelWorkflowDto } from './dto/cancel-workflow.dto.js';
 import { DecideWorkflowDto } from './dto/decide-workflow.dto.js';
 import { StartWorkflowDto } from './dto/start-workflow.dto.js';
@@ -12,12 +13,14 @@ export class WorkflowsController {
   constructor(private readonly workflows: WorkflowsService) {}
 
   @Post()
+  @PublishRateLimited()
   start(@CurrentUser() user: AuthUser, @Body() dto: StartWorkflowDto): Promise<Workflow> {
     return this.workflows.start(user, dto);
   }
 
   @Post(':id/approve')
   @HttpCode(201)
+  @PublishRateLimited()
   approve(
     @CurrentUser() user: AuthUser,
     @Param('id') id: string,
@@ -28,6 +31,7 @@ export class WorkflowsController {
 
   @Post(':id/reject')
   @HttpCode(201)
+  @PublishRateLimited()
   reject(
     @CurrentUser() user: AuthUser,
     @Param('id') id: string,
@@ -38,6 +42,7 @@ export class WorkflowsController {
 
   @Post(':id/cancel')
   @HttpCode(201)
+  @PublishRateLimited()
   cancel(
     @CurrentUser() user: AuthUser,
     @Param('id') id: string,

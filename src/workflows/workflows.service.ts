@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { AuthUser } from '../auth/auth-user.js';
 import { DomainEvents } from '../domain-events.js';
@@ -6,7 +6,7 @@ import type { DomainEventName, WorkflowEvent } from '../events.js';
 import { DocumentStore } from '../storage/document-store.js';
 import type { StartWorkflowDto } from './dto/start-workflow.dto.js';
 import type { Workflow } from './workflow.js';
-import { assertMayCancel, assertMayDecide } from './workflow-access.js';
+import { assertMayCancel, assertMayDecide, maySee } from './workflow-access.js';
 
 const WORKFLOWS = 'workflows';
 
@@ -31,6 +31,20 @@ export class WorkflowsService {
     };
     await this.documents.insert(WORKFLOWS, workflow);
     await this.announce('workflow.started', workflow, starter, null);
+    return workflow;
+  }
+
+  /** The workflow, whoever asks (for services); 404 when there is none. */
+  async findAny(id: string): Promise<Workflow> {
+    const workflow = await this.documents.get<Workflow>(WORKFLOWS, id);
+    if (!workflow) throw new NotFoundException(`Workflow ${id} not found`);
+    return workflow;
+  }
+
+  /** The workflow, if `user` may see it (its starter or an approver); 404 otherwise. */
+  async findVisible(user: AuthUser, id: string): Promise<Workflow> {
+    const workflow = await this.findAny(id);
+    if (!maySee(workflow, user.id)) throw new NotFoundException(`Workflow ${id} not found`);
     return workflow;
   }
 

@@ -5,10 +5,12 @@ import {
   type Notification,
   type NotificationDraft,
 } from '../../src/notifications/notification.js';
+import { RedisTimelineStore } from '../../src/storage/redis/redis-timeline-store.js';
 import { RedisDocumentStore } from '../../src/storage/redis/redis-document-store.js';
 import { RedisNotificationStore } from '../../src/storage/redis/redis-notification-store.js';
 import { describeWithRedis, RedisServer } from '../support/redis.js';
 import { describeDocumentStore } from './document-store.contract.js';
+import { describeTimelineStore } from './timeline-store.contract.js';
 import { describeNotificationStore } from './notification-store.contract.js';
 
 /** As the service creates its command connection: fail at once rather than queue. */
@@ -77,6 +79,14 @@ describeWithRedis('Redis stores', () => {
   describeDocumentStore(RedisDocumentStore.name, async () => {
     const { redis, keyPrefix, close } = await namespace();
     return { store: new RedisDocumentStore(redis, { keyPrefix }), close };
+  });
+
+  describeTimelineStore(RedisTimelineStore.name, async () => {
+    const { redis, keyPrefix, close } = await namespace();
+    return {
+      store: new RedisTimelineStore(redis, { keyPrefix, channel: `${keyPrefix}timelines` }),
+      close,
+    };
   });
 
   describe('across connections, as across instances', () => {

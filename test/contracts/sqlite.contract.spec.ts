@@ -4,10 +4,12 @@ import { loadConfig } from '../../src/config.js';
 import { BROADCAST, type NotificationDraft } from '../../src/notifications/notification.js';
 import { SqliteDatabase } from '../../src/storage/sqlite/sqlite-database.js';
 import { SqliteDocumentStore } from '../../src/storage/sqlite/sqlite-document-store.js';
+import { SqliteTimelineStore } from '../../src/storage/sqlite/sqlite-timeline-store.js';
 import { SqliteNotificationStore } from '../../src/storage/sqlite/sqlite-notification-store.js';
 import { makeDataDir, removeDataDir } from '../support/app.js';
 import { describeDocumentStore } from './document-store.contract.js';
 import { describeNotificationStore } from './notification-store.contract.js';
+import { describeTimelineStore } from './timeline-store.contract.js';
 
 beforeAll(() => {
   // SqliteDatabase logs its file on every open.
@@ -36,6 +38,11 @@ describeNotificationStore(SqliteNotificationStore.name, () => {
 describeDocumentStore(SqliteDocumentStore.name, () => {
   const { database, close } = openDatabase();
   return Promise.resolve({ store: new SqliteDocumentStore(database), close });
+});
+
+describeTimelineStore(SqliteTimelineStore.name, () => {
+  const { database, close } = openDatabase();
+  return Promise.resolve({ store: new SqliteTimelineStore(database), close });
 });
 
 function draft(recipient: string, actorId: string | null = 'system'): NotificationDraft {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
+import type { InboxItem } from '../../src/storage/notification-store.js';
 import { eventually, sleep, startApp, type TestApp } from '../support/app.js';
 import { RawStream } from '../support/raw-stream.js';
 import { closeAllClients, openStreams, type StreamClient } from '../support/sse-client.js';
@@ -7,17 +8,8 @@ import { bearer, token } from '../support/tokens.js';
 
 const service = token('svc', { roles: ['service'] });
 
-interface Item {
-  id: string;
-  type: string;
-  recipient: string;
-  actorId: string | null;
-  title: string;
-  body: string;
-  data: Record<string, unknown>;
-  createdAt: string;
-  read: boolean;
-}
+/** A notification as the inbox lists it. */
+type Item = InboxItem;
 
 interface Page {
   items: Item[];

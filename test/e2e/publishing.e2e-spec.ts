@@ -1,21 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
+import type { Notification } from '../../src/notifications/notification.js';
 import { eventually, sleep, startApp, type TestApp } from '../support/app.js';
 import { RawStream } from '../support/raw-stream.js';
 import { closeAllClients, openStreams, StreamClient } from '../support/sse-client.js';
 import { bearer, token } from '../support/tokens.js';
-
-/** A notification as the contract puts it on the wire and in the 201 answers. */
-interface Notification {
-  id: string;
-  type: string;
-  recipient: string;
-  actorId: string | null;
-  title: string;
-  body: string;
-  data: Record<string, unknown>;
-  createdAt: string;
-}
 
 interface Workflow {
   id: string;
@@ -59,7 +48,7 @@ describe('Publishing', () => {
   const raws: RawStream[] = [];
 
   beforeAll(async () => {
-    t = await startApp({ HEARTBEAT_MS: '60000' });
+    t = await startApp({ HEARTBEAT_MS: '60000', PUBLISH_RATE_LIMIT: '100000' });
   });
   afterEach(async () => {
     closeAllClients();

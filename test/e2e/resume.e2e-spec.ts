@@ -42,7 +42,12 @@ const expectedFor = (userId: string, published: Notification[]) =>
 describe('Resuming a notification stream', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startApp({ RETRY_MS: '100', MAX_STREAMS_PER_USER: '50' });
+    // The burst publishes hundreds of notifications as one service user.
+    t = await startApp({
+      RETRY_MS: '100',
+      MAX_STREAMS_PER_USER: '50',
+      PUBLISH_RATE_LIMIT: '100000',
+    });
   });
   afterEach(async () => {
     closeAllClients();

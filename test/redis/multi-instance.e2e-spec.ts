@@ -210,4 +210,30 @@ describeWithRedis('Two instances on one Redis', () => {
       expect(await workers.stop('SIGTERM')).toBe(0);
     }
   }, 40000);
+
+  it('streams a workflow timeline on B as it is written on A, and ends it', async () => {
+    const started = await request(a.url)
+      .post('/workflows')
+      .set(bearer(token('jane')))
+      .send({ name: 'Cross-instance', approvers: ['kim'] })
+      .expect(201);
+    const id = (started.body as { id: string }).id;
+    const onB = new RawStream(`${b.url}/workflows/${id}/stream`, bearer(token('kim')));
+    await onB.waitForBody('event: workflow.started');
+    await request(a.url)
+      .post(`/workflows/${id}/logs`)
+      .set(bearer(service))
+      .send({ lines: ['from A'] })
+      .expect(201);
+    await onB.waitForBody('from A');
+    await request(a.url)
+      .post(`/workflows/${id}/approve`)
+      .set(bearer(token('kim')))
+      .send({})
+      .expect(201);
+    await onB.waitForEnd();
+    const ids = onB.body.match(/^id: \d+$/gm);
+    expect(ids).toEqual(['id: 1', 'id: 2', 'id: 3']);
+    expect(onB.body).toContain('event: end');
+  });
 });

@@ -1,11 +1,21 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional } from 'class-validator';
 import { IsText, IsUserIdList } from '../../common-validation.js';
 
 export class CreateMessageDto {
+  @ApiProperty({ minLength: 1, maxLength: 10000, example: 'Lunch?' })
   @IsText(10000)
   text!: string;
 
   /** Recipients; absent means every other user. */
+  @ApiPropertyOptional({
+    type: [String],
+    minItems: 1,
+    maxItems: 1000,
+    uniqueItems: true,
+    example: ['bob'],
+    description: 'User ids (never "*"); absent: a broadcast to every other user',
+  })
   @IsOptional()
   @IsUserIdList(1000)
   to?: string[];

@@ -1,13 +1,18 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 export class ListNotificationsQuery {
   /** The token may come in the query (CONTRACT.md, "Tokens"); the guard reads it, not the route. */
+  @ApiPropertyOptional({
+    description: 'The JWT, for clients that cannot send headers (prefer Authorization: Bearer)',
+  })
   @IsOptional()
   @IsString()
   access_token?: string;
 
   /** Only unread notifications. */
+  @ApiPropertyOptional({ type: Boolean, description: 'Only unread notifications' })
   @IsOptional()
   @Transform(({ value }: { value: unknown }) =>
     value === 'true' ? true : value === 'false' ? false : value,
@@ -16,10 +21,15 @@ export class ListNotificationsQuery {
   unread?: boolean;
 
   /** A cursor: only notifications older than it (the previous page's nextBefore). */
+  @ApiPropertyOptional({
+    pattern: '^[1-9][0-9]{0,15}$',
+    description: "Only notifications older than this cursor: the previous page's nextBefore",
+  })
   @IsOptional()
   @Matches(/^[1-9][0-9]{0,15}$/, { message: 'before must be a cursor (a previous nextBefore)' })
   before?: string;
 
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 50 })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'limit must be a whole number from 1 to 100' })

@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   IsNotIn,
@@ -17,9 +18,23 @@ export const MAX_RECIPIENTS = 1000;
 
 export class PublishNotificationDto {
   /** User ids, or "*" for a broadcast to every user but the caller. */
+  @ApiProperty({
+    oneOf: [
+      { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: MAX_RECIPIENTS },
+      { type: 'string', enum: [BROADCAST] },
+    ],
+    description:
+      'Distinct user ids (never "*"), or "*" for a broadcast to every user but the caller',
+    example: ['alice'],
+  })
   @IsRecipients()
   recipients!: string[] | typeof BROADCAST;
 
+  @ApiProperty({
+    pattern: NOTIFICATION_TYPE_PATTERN.source,
+    description: `The SSE event name; not a control event's (${CONTROL_EVENT_TYPES.join(', ')})`,
+    example: 'invoice.paid',
+  })
   @IsString()
   @Matches(NOTIFICATION_TYPE_PATTERN, {
     message: 'type must be 1 to 100 letters, digits, ".", "_" or "-"',
@@ -29,11 +44,13 @@ export class PublishNotificationDto {
   })
   type!: string;
 
+  @ApiProperty({ minLength: 1, maxLength: 500, example: 'Invoice paid' })
   @IsString()
   @MinLength(1)
   @MaxLength(500)
   title!: string;
 
+  @ApiPropertyOptional({ maxLength: 10000, default: '' })
   @IsOptional()
   @IsString()
   @MaxLength(10000)
@@ -43,6 +60,12 @@ export class PublishNotificationDto {
    * Kept exactly as parsed: class-transformer would otherwise rebuild it and drop keys
    * such as "constructor" or "prototype" at any depth.
    */
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    default: {},
+    description: 'Any JSON object, delivered as sent',
+  })
   @IsOptional()
   @Transform(({ obj }: { obj: Record<string, unknown> }) => obj.data, { toClassOnly: true })
   @IsObject()

@@ -1,6 +1,7 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { AppConfig } from '../../config.js';
+import { MetricsService } from '../../metrics/metrics.service.js';
 
 /** Every key and channel of this service starts with it, so one Redis can be shared. */
 export const KEY_PREFIX = 'notification-hub:';
@@ -18,7 +19,7 @@ export class RedisConnections implements OnApplicationShutdown {
   readonly subscriber: Redis;
   private readonly logger = new Logger(RedisConnections.name);
 
-  constructor(config: AppConfig) {
+  constructor(config: AppConfig, @Optional() metrics?: MetricsService) {
     const url = config.redisUrl;
     if (!url) throw new Error('RedisConnections needs REDIS_URL');
     const options = {
@@ -35,9 +36,10 @@ export class RedisConnections implements OnApplicationShutdown {
       commands: this.commands,
       subscriber: this.subscriber,
     })) {
-      connection.on('error', (error: Error) =>
-        this.logger.error(`Redis (${name}): ${error.message}`),
-      );
+      connection.on('error', (error: Error) => {
+        this.logger.error(`Redis (${name}): ${error.message}`);
+        metrics?.storageError('connection');
+      });
       connection.on('ready', () => this.logger.log(`Redis (${name}) ready`));
     }
   }

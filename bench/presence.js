@@ -1,0 +1,166 @@
+// Presence relay throughput of the built service (dist/): WATCHERS users watch one document while
+// MOVERS users post moves on it in parallel (CONCURRENCY requests in flight) for DURATION_MS; counts the
+// `move` events the watchers receive. Moves are coalesced to at most one per user every 50 ms per
+// stream, so the relayed rate is capped at MOVERS × 20 × WATCHERS events/s by design.
+//   npm run build && node bench/presence.js            (WATCHERS=100 MOVERS=4 CONCURRENCY=16 DURATION_MS=5000)
+//   REDIS_URL=redis://127.0.0.1:6379 node bench/presence.js     (the same through Redis)
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import jwt from 'jsonwebtoken';
+import { DEV_JWT_SECRET } from '../dist/config.js';
+
+const WATCHERS = Number(process.env.WATCHERS ?? 100);
+const MOVERS = Number(process.env.MOVERS ?? 4);
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
+const DURATION_MS = Number(process.env.DURATION_MS ?? 5000);
+const DOCUMENT = 'bench-doc';
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+const token = (sub) => jwt.sign({ sub }, DEV_JWT_SECRET, { algorithm: 'HS256', expiresIn: 3600 });
+
+function startService() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hub-bench-presence-'));
+  const child = spawn(process.execPath, [resolve('dist/main.js')], {
+    env: {
+      PATH: process.env.PATH,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      HEARTBEAT_MS: '60000',
+      ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((ready, fail) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = /listening on (http:\/\/\S+:\d+)/.exec(out);
+      if (match)
+        ready({
+          url: match[1],
+          stop: () => (child.kill('SIGTERM'), rmSync(dataDir, { recursive: true, force: true })),
+        });
+    });
+    child.on('exit', (code) => fail(new Error(`service exited with ${code}: ${out}`)));
+  });
+}
+
+/** One presence stream; resolves once its snapshot arrived; onMove(x) for each move event. */
+function watch(url, userId, onMove) {
+  return new Promise((ready, fail) => {
+    const req = http.get(
+      `${url}/documents/${DOCUMENT}/presence/stream`,
+      { headers: { Authorization: `Bearer ${token(userId)}` } },
+      (res) => {
+        if (res.statusCode !== 200) return fail(new Error(`stream ${userId}: ${res.statusCode}`));
+        res.setEncoding('utf8');
+        let buffer = '';
+        res.on('data', (chunk) => {
+          buffer += chunk;
+          let end;
+          while ((end = buffer.indexOf('\n\n')) !== -1) {
+            const block = buffer.slice(0, end).replace(/^\n+/, '');
+            buffer = buffer.slice(end + 2);
+            if (block.startsWith('event: move\n')) onMove(JSON.parse(block.slice(18)));
+            else if (block.startsWith('event: snapshot\n')) ready(req);
+          }
+        });
+      },
+    );
+    req.on('error', fail);
+  });
+}
+
+function move(url, userToken, x, y) {
+  return new Promise((done, fail) => {
+    const payload = JSON.stringify({ x, y });
+    const req = http.request(
+      `${url}/documents/${DOCUMENT}/presence`,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          Authorization: `Bearer ${userToken}`,
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(payload),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 204 ? done() : fail(new Error(`move: ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on('error', fail);
+    req.end(payload);
+  });
+}
+
+const service = await startService();
+try {
+  const movers = Array.from({ length: MOVERS }, (_, i) => ({
+    id: `mover-${i}`,
+    token: token(`mover-${i}`),
+  }));
+  let received = 0;
+  const lastSeen = new Map(); // mover → the last x watcher 0 saw
+  const streams = [];
+  for (let i = 0; i < WATCHERS; i += 50) {
+    streams.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(50, WATCHERS - i) }, (_, j) =>
+          watch(service.url, `watcher-${i + j}`, (event) => {
+            received += 1;
+            if (i + j === 0) lastSeen.set(event.userId, event.x);
+          }),
+        ),
+      )),
+    );
+  }
+  // Movers are present too (a move from a user with no stream on the document is ignored).
+  streams.push(...(await Promise.all(movers.map((m) => watch(service.url, m.id, () => {})))));
+  await new Promise((settle) => setTimeout(settle, 200));
+
+  received = 0;
+  let posted = 0;
+  const start = performance.now();
+  const deadline = start + DURATION_MS;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, lane) => {
+      for (let n = 0; performance.now() < deadline; n++) {
+        const mover = movers[(lane + n) % MOVERS];
+        await move(service.url, mover.token, ++posted, lane);
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  const relayed = received;
+  // The last position is never lost: one final move per mover must be the last one seen.
+  await Promise.all(movers.map((m) => move(service.url, m.token, -1, -1)));
+  await new Promise((settle) => setTimeout(settle, 300));
+  streams.forEach((req) => req.destroy());
+
+  const cap = MOVERS * 20 * WATCHERS;
+  console.log(
+    `presence, ${WATCHERS} watchers of one document, ${MOVERS} movers posting with ${CONCURRENCY} requests in flight for ${seconds.toFixed(1)} s` +
+      `${process.env.REDIS_URL ? ' (Redis)' : ' (in memory)'}:`,
+  );
+  console.log(`  moves accepted: ${posted} = ${Math.round(posted / seconds)}/s`);
+  console.log(
+    `  move events relayed to the watchers: ${relayed} = ${Math.round(relayed / seconds)}/s ` +
+      `(${Math.round(relayed / seconds / WATCHERS)}/s per watcher; coalescing caps it at ${cap}/s)`,
+  );
+  const lost = movers.filter((m) => lastSeen.get(m.id) !== -1);
+  console.log(
+    `  watcher 0's last move of each mover is their final position: ${MOVERS - lost.length} of ${MOVERS}` +
+      (lost.length ? ` (not for: ${lost.map((m) => m.id).join(', ')})` : ''),
+  );
+} finally {
+  service.stop();
+  agent.destroy();
+}

@@ -1,0 +1,148 @@
+import { Injectable } from '@nestjs/common';
+import { hostname } from 'node:os';
+import {
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Histogram,
+  type Metric,
+  Registry,
+} from 'prom-client';
+import { AppConfig } from '../config.js';
+import { KNOWN_NOTIFICATION_TYPES, OTHER_TYPE, typeLabel } from './notification-type-label.js';
+
+/** Where a storage error happened; a fixed set, so the label stays bounded. */
+export type StorageOperation = 'append' | 'request' | 'stream' | 'connection';
+const STORAGE_OPERATIONS: readonly StorageOperation[] = [
+  'append',
+  'request',
+  'stream',
+  'connection',
+];
+
+/** Every metric name starts with it, so the service's series are easy to find. */
+const PREFIX = 'notification_hub_';
+
+/**
+ * The process metrics (CPU, memory, event loop lag, GC...). They describe the process,
+ * not an app, and prom-client installs perf_hooks observers for them that can never be
+ * removed, so they are collected once per process and registered into every app's
+ * registry rather than re-created with each app (tests start many apps in one process).
+ */
+let processMetrics: Metric[] | null = null;
+function sharedProcessMetrics(): Metric[] {
+  if (!processMetrics) {
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    // The metric objects themselves (prom-client's typings narrow them to their fields).
+    processMetrics = registry.getMetricsAsArray() as unknown as Metric[];
+  }
+  return processMetrics;
+}
+
+/**
+ * The service's Prometheus metrics, in a registry of this app's own (never prom-client's
+ * global one), so that several apps in one process each count only their own events.
+ * Labels never carry user ids: their number is unbounded.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+  /** `hostname:pid`: which instance holds the streams, when several share one scrape job. */
+  readonly instance = `${hostname()}:${process.pid}`;
+  private readonly backend: 'sqlite' | 'redis';
+
+  readonly streamsOpen = new Gauge({
+    name: `${PREFIX}streams_open`,
+    help: 'Server-Sent Events streams open on this instance (notification and resource streams)',
+    labelNames: ['instance'] as const,
+    registers: [this.registry],
+  });
+  readonly streamsOpened = new Counter({
+    name: `${PREFIX}streams_opened_total`,
+    help: 'Server-Sent Events streams opened',
+    registers: [this.registry],
+  });
+  readonly streamsClosed = new Counter({
+    name: `${PREFIX}streams_closed_total`,
+    help: 'Server-Sent Events streams closed, whoever ended them',
+    registers: [this.registry],
+  });
+  readonly published = new Counter({
+    name: `${PREFIX}notifications_published_total`,
+    help: `Notifications stored and published through this instance, by type (types the service does not publish itself count as "${OTHER_TYPE}")`,
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  readonly deliveries = new Counter({
+    name: `${PREFIX}deliveries_total`,
+    help: 'Live notification frames handed to the open streams of this instance',
+    registers: [this.registry],
+  });
+  readonly replayed = new Counter({
+    name: `${PREFIX}replayed_total`,
+    help: 'Notifications replayed from the store to resuming or catching-up streams',
+    registers: [this.registry],
+  });
+  readonly resets = new Counter({
+    name: `${PREFIX}resets_total`,
+    help: 'reset events sent: a resume cursor that could not be honoured',
+    registers: [this.registry],
+  });
+  readonly slowConsumersDropped = new Counter({
+    name: `${PREFIX}slow_consumers_dropped_total`,
+    help: 'Streams closed because their unsent bytes exceeded MAX_BUFFERED_BYTES',
+    registers: [this.registry],
+  });
+  readonly fanoutSeconds = new Histogram({
+    name: `${PREFIX}fanout_seconds`,
+    help: 'From a notification reaching this instance to its last write to a local stream',
+    buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly storageErrors = new Counter({
+    name: `${PREFIX}storage_errors_total`,
+    help: 'Store and Redis errors, by backend and by where they happened',
+    labelNames: ['backend', 'operation'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(config: AppConfig) {
+    this.backend = config.redisUrl ? 'redis' : 'sqlite';
+    for (const metric of sharedProcessMetrics()) this.registry.registerMetric(metric);
+    // Every known label value starts at 0, so that rate() and alerts see a series at once.
+    this.streamsOpen.set({ instance: this.instance }, 0);
+    for (const type of [...KNOWN_NOTIFICATION_TYPES, OTHER_TYPE]) this.published.inc({ type }, 0);
+    for (const operation of STORAGE_OPERATIONS) {
+      this.storageErrors.inc({ backend: this.backend, operation }, 0);
+    }
+  }
+
+  streamOpened(): void {
+    this.streamsOpened.inc();
+    this.streamsOpen.inc({ instance: this.instance });
+  }
+
+  streamClosed(): void {
+    this.streamsClosed.inc();
+    this.streamsOpen.dec({ instance: this.instance });
+  }
+
+  notificationsPublished(types: readonly string[]): void {
+    for (const type of types) this.published.inc({ type: typeLabel(type) });
+  }
+
+  /**
+   * `count` notification frames were handed to local streams; `startedAt` is
+   * `performance.now()` when the notification reached this instance.
+   */
+  delivered(count: number, startedAt: number): void {
+    if (count === 0) return;
+    this.deliveries.inc(count);
+    this.fanoutSeconds.observe((performance.now() - startedAt) / 1000);
+  }
+
+  storageError(operation: StorageOperation): void {
+    this.storageErrors.inc({ backend: this.backend, operation });
+  }
+}
