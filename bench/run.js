@@ -38,15 +38,19 @@ function startService(extraEnv = {}) {
   });
   return new Promise((ready, fail) => {
     let out = '';
-    child.stdout.on('data', (chunk) => {
+    const watchStartUp = (chunk) => {
       out += chunk;
       const match = /listening on (http:\/\/\S+:\d+)/.exec(out);
-      if (match)
-        ready({
-          url: match[1],
-          stop: () => (child.kill('SIGTERM'), rmSync(dataDir, { recursive: true, force: true })),
-        });
-    });
+      if (!match) return;
+      // From here on its log lines are drained unread: keeping them would load this process.
+      child.stdout.off('data', watchStartUp);
+      child.stdout.resume();
+      ready({
+        url: match[1],
+        stop: () => (child.kill('SIGTERM'), rmSync(dataDir, { recursive: true, force: true })),
+      });
+    };
+    child.stdout.on('data', watchStartUp);
     child.on('exit', (code) => fail(new Error(`service exited with ${code}: ${out}`)));
   });
 }
