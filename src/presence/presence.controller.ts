@@ -5,6 +5,7 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/decorators.js';
 import { DocumentParams } from './dto/document-params.js';
 import { MovePresenceDto } from './dto/move-presence.dto.js';
+import { ApiPresenceStream } from './presence-stream.docs.js';
 import { PresenceService } from './presence.service.js';
 
 /** Live presence on a shared document (CONTRACT.md, "Resource streams"); any authenticated user. */
@@ -25,6 +26,7 @@ export class PresenceController {
 
   /** `snapshot`, then `join`, `move` and `leave`: control events, without `id:`. */
   @Sse('stream')
+  @ApiPresenceStream()
   stream(
     @CurrentUser() user: AuthUser,
     @Param() { id }: DocumentParams,

@@ -4,6 +4,7 @@ import type { Observable } from 'rxjs';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/decorators.js';
 import { AppendLogsDto } from './dto/append-logs.dto.js';
+import { ApiTimelineStream } from './timeline-stream.docs.js';
 import { TimelineStreamsService } from './timeline-streams.service.js';
 import { TimelineService } from './timeline.service.js';
 
@@ -16,6 +17,7 @@ export class TimelinesController {
 
   /** The workflow's timeline, replayed then live, ending with `event: end` (CONTRACT.md, "Resource streams"). */
   @Sse(':id/stream')
+  @ApiTimelineStream()
   stream(
     @CurrentUser() user: AuthUser,
     @Param('id') id: string,
