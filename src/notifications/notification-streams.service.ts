@@ -68,10 +68,12 @@ export class NotificationStreamsService {
       userId: user.id,
       retryMs: this.config.retryMs,
       heartbeatMs: this.config.heartbeatMs,
+      maxBufferedBytes: this.config.maxBufferedBytes,
       expiresAt: user.expiresAt,
       onClose: (closed, reason) => {
         this.registry.remove(closed);
         this.unread.forget(closed.userId);
+        if (reason === 'slow-consumer') this.metrics.slowConsumersDropped.inc();
         logClosed(reason);
       },
     });

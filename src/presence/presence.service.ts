@@ -62,6 +62,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       userId: user.id,
       retryMs: this.config.retryMs,
       heartbeatMs: this.config.heartbeatMs,
+      maxBufferedBytes: this.config.maxBufferedBytes,
       expiresAt: user.expiresAt,
       onClose: (closed) => this.remove(documentId, closed),
     });

@@ -144,4 +144,39 @@ describe(SseConnection.name, () => {
       expect(written.slice(1)).toEqual(['held']);
     });
   });
+
+  describe('a slow consumer', () => {
+    it('is dropped once its unsent data exceeds maxBufferedBytes, and never written to again', () => {
+      let buffered = 0;
+      const written: string[] = [];
+      const abort = jest.fn<() => void>();
+      const onClose = jest.fn<(connection: SseConnection, reason: string) => void>();
+      const connection = new SseConnection({
+        userId: 'slow',
+        retryMs: 3000,
+        heartbeatMs: 1000,
+        expiresAt: new Date(T0 + 60_000),
+        maxBufferedBytes: 100,
+        onClose,
+      });
+      const sink = {
+        write: (chunk: string) => {
+          written.push(chunk);
+          buffered += chunk.length;
+        },
+        buffered: () => buffered,
+        abort,
+      };
+      connection.open(sink, () => undefined);
+      connection.write('x'.repeat(80));
+      expect(abort).not.toHaveBeenCalled();
+      connection.write('x'.repeat(30));
+      expect(abort).toHaveBeenCalledTimes(1);
+      expect(onClose).toHaveBeenCalledWith(connection, 'slow-consumer');
+      expect(connection.timerCount).toBe(0);
+      connection.write('after');
+      jest.advanceTimersByTime(5000);
+      expect(written).toHaveLength(3);
+    });
+  });
 });

@@ -4,12 +4,21 @@ import { frameComment, frameControl, frameRetry } from './sse-frame.js';
 /** Where a connection's bytes go: Nest's SSE stream for the response. */
 export interface SseSink {
   write(chunk: string): unknown;
+  /** Characters written and not yet sent to the client. */
+  buffered?(): number;
+  /** Drops the connection at once, unsent data and all. */
+  abort?(): void;
 }
 
 export interface SseConnectionOptions {
   userId: string;
   /** The registry key, when it is not the user (a workflow's timeline stream, say). */
   key?: string;
+  /**
+   * Unsent data beyond which the client is dropped as a slow consumer (it resumes with
+   * Last-Event-ID), so that one client that stops reading cannot hold unbounded memory.
+   */
+  maxBufferedBytes?: number;
   retryMs: number;
   heartbeatMs: number;
   /** When the stream's token expires: `token-expiring` 30 s before, the end at that moment. */
@@ -24,6 +33,9 @@ export interface SseConnectionOptions {
  */
 export type CloseReason =
   'client-left' | 'token-expired' | 'shutdown' | 'slow-consumer' | 'error' | 'server-ended';
+
+/** MAX_BUFFERED_BYTES's default (CONTRACT.md, "Start-up and configuration"). */
+export const DEFAULT_MAX_BUFFERED_BYTES = 1048576;
 
 /** How long before its token's `exp` a stream warns its client (CONTRACT.md, "Tokens"). */
 export const TOKEN_WARNING_MS = 30_000;
@@ -133,6 +145,12 @@ export class SseConnection {
   write(frame: string): void {
     if (this.closed || !this.sink) return;
     this.sink.write(frame);
+    const buffered = this.sink.buffered?.() ?? 0;
+    if (buffered > (this.options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES)) {
+      const abort = this.sink.abort;
+      this.close('slow-consumer');
+      abort?.();
+    }
   }
 
   private sendInOrder(frame: string, cursor: string | null): void {

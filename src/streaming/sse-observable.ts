@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import type { Readable } from 'node:stream';
 import { Observable } from 'rxjs';
 import type { SseConnection, SseSink } from './sse-connection.js';
 
@@ -24,8 +25,8 @@ export function serveSse(
   onOpen: () => void = () => undefined,
 ): Observable<never> {
   let sink: SseSink | null = null;
-  const capture = (source: SseSink) => {
-    sink = source;
+  const capture = (source: Readable & SseSink) => {
+    sink = measured(source, response);
   };
   response.once('pipe', capture);
   // A client that leaves before Nest subscribes would otherwise keep its slot.
@@ -41,4 +42,24 @@ export function serveSse(
     onOpen();
     return () => connection.close();
   });
+}
+
+/**
+ * Nest's stream with a measure of what it holds: characters written into it and not yet
+ * handed on to the response (it stops handing on while the response is backed up), plus
+ * what the response and its socket still buffer.
+ */
+function measured(stream: Readable & SseSink, response: Response): SseSink {
+  let pending = 0;
+  stream.on('data', (chunk: string) => {
+    pending = Math.max(0, pending - chunk.length);
+  });
+  return {
+    write: (chunk: string) => {
+      pending += chunk.length;
+      return stream.write(chunk);
+    },
+    buffered: () => pending + response.writableLength,
+    abort: () => response.destroy(),
+  };
 }

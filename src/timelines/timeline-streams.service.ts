@@ -72,6 +72,7 @@ export class TimelineStreamsService implements OnModuleInit, BeforeApplicationSh
       key: workflowId,
       retryMs: this.config.retryMs,
       heartbeatMs: this.config.heartbeatMs,
+      maxBufferedBytes: this.config.maxBufferedBytes,
       expiresAt: user.expiresAt,
       onClose: (closed) => this.registry.remove(closed),
     });
