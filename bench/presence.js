@@ -4,13 +4,8 @@
 // stream, so the relayed rate is capped at MOVERS × 20 × WATCHERS events/s by design.
 //   npm run build && node bench/presence.js            (WATCHERS=100 MOVERS=4 CONCURRENCY=16 DURATION_MS=5000)
 //   REDIS_URL=redis://127.0.0.1:6379 node bench/presence.js     (the same through Redis)
-import { spawn } from 'node:child_process';
 import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import jwt from 'jsonwebtoken';
-import { DEV_JWT_SECRET } from '../dist/config.js';
+import { devToken, postJson, startService } from './support.js';
 
 const WATCHERS = Number(process.env.WATCHERS ?? 100);
 const MOVERS = Number(process.env.MOVERS ?? 4);
@@ -19,35 +14,7 @@ const DURATION_MS = Number(process.env.DURATION_MS ?? 5000);
 const DOCUMENT = 'bench-doc';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-const token = (sub) => jwt.sign({ sub }, DEV_JWT_SECRET, { algorithm: 'HS256', expiresIn: 3600 });
-
-function startService() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'hub-bench-presence-'));
-  const child = spawn(process.execPath, [resolve('dist/main.js')], {
-    env: {
-      PATH: process.env.PATH,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      HEARTBEAT_MS: '60000',
-      ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((ready, fail) => {
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = /listening on (http:\/\/\S+:\d+)/.exec(out);
-      if (match)
-        ready({
-          url: match[1],
-          stop: () => (child.kill('SIGTERM'), rmSync(dataDir, { recursive: true, force: true })),
-        });
-    });
-    child.on('exit', (code) => fail(new Error(`service exited with ${code}: ${out}`)));
-  });
-}
+const token = (sub) => devToken(sub);
 
 /** One presence stream; resolves once its snapshot arrived; onMove(x) for each move event. */
 function watch(url, userId, onMove) {
@@ -75,33 +42,17 @@ function watch(url, userId, onMove) {
   });
 }
 
-function move(url, userToken, x, y) {
-  return new Promise((done, fail) => {
-    const payload = JSON.stringify({ x, y });
-    const req = http.request(
-      `${url}/documents/${DOCUMENT}/presence`,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          Authorization: `Bearer ${userToken}`,
-          'Content-Type': 'application/json',
-          'Content-Length': Buffer.byteLength(payload),
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () =>
-          res.statusCode === 204 ? done() : fail(new Error(`move: ${res.statusCode}`)),
-        );
-      },
-    );
-    req.on('error', fail);
-    req.end(payload);
+const move = (url, userToken, x, y) =>
+  postJson(`${url}/documents/${DOCUMENT}/presence`, {
+    agent,
+    token: userToken,
+    body: { x, y },
+    status: 204,
   });
-}
 
-const service = await startService();
+const service = await startService(
+  process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {},
+);
 try {
   const movers = Array.from({ length: MOVERS }, (_, i) => ({
     id: `mover-${i}`,

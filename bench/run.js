@@ -3,11 +3,7 @@
 //   npm run bench            (FANOUT_STREAMS=1000 THROUGHPUT_STREAMS=100 by default)
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import jwt from 'jsonwebtoken';
-import { DEV_JWT_SECRET } from '../dist/config.js';
+import { devToken, postJson, startService } from './support.js';
 
 const FANOUT_STREAMS = Number(process.env.FANOUT_STREAMS ?? 1000);
 const FANOUT_ROUNDS = Number(process.env.FANOUT_ROUNDS ?? 30);
@@ -16,44 +12,8 @@ const THROUGHPUT_NOTIFICATIONS = Number(process.env.THROUGHPUT_NOTIFICATIONS ?? 
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-const token = (sub, roles = []) =>
-  jwt.sign({ sub, roles }, DEV_JWT_SECRET, { algorithm: 'HS256', expiresIn: 3600 });
+const token = devToken;
 const service = token('bench-service', ['service']);
-
-function startService(extraEnv = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'hub-bench-'));
-  const child = spawn(process.execPath, [resolve('dist/main.js')], {
-    env: {
-      PATH: process.env.PATH,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      HEARTBEAT_MS: '60000',
-      MAX_STREAMS_PER_USER: '100000',
-      // One service user publishes everything here.
-      PUBLISH_RATE_LIMIT: '100000000',
-      ...extraEnv,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((ready, fail) => {
-    let out = '';
-    const watchStartUp = (chunk) => {
-      out += chunk;
-      const match = /listening on (http:\/\/\S+:\d+)/.exec(out);
-      if (!match) return;
-      // From here on its log lines are drained unread: keeping them would load this process.
-      child.stdout.off('data', watchStartUp);
-      child.stdout.resume();
-      ready({
-        url: match[1],
-        stop: () => (child.kill('SIGTERM'), rmSync(dataDir, { recursive: true, force: true })),
-      });
-    };
-    child.stdout.on('data', watchStartUp);
-    child.on('exit', (code) => fail(new Error(`service exited with ${code}: ${out}`)));
-  });
-}
 
 /** One stream; calls onEvent(title, receivedAt) for each notification. */
 function openStream(url, userId, onEvent) {
@@ -83,31 +43,8 @@ function openStream(url, userId, onEvent) {
   });
 }
 
-function post(url, body) {
-  return new Promise((done, fail) => {
-    const payload = JSON.stringify(body);
-    const req = http.request(
-      `${url}/notifications`,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          Authorization: `Bearer ${service}`,
-          'Content-Type': 'application/json',
-          'Content-Length': Buffer.byteLength(payload),
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () =>
-          res.statusCode === 201 ? done() : fail(new Error(`publish: ${res.statusCode}`)),
-        );
-      },
-    );
-    req.on('error', fail);
-    req.end(payload);
-  });
-}
+const post = (url, body) =>
+  postJson(`${url}/notifications`, { agent, token: service, body, status: 201 });
 
 const percentile = (sorted, p) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
