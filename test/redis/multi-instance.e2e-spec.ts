@@ -39,6 +39,7 @@ describeWithRedis('Two instances on one Redis', () => {
     redis = await RedisServer.start({ persistent: true });
     const env = { REDIS_URL: redis.url, RETRY_MS: '200', HEARTBEAT_MS: '300' };
     [a, b] = await Promise.all([Instance.start(env), Instance.start(env)]);
+    for (const instance of [a, b]) await untilStatus(instance.url, '/health/ready', 200);
   }, 30000);
   afterEach(() => closeAllClients());
   afterAll(async () => {

@@ -63,11 +63,11 @@ export class RedisNotificationFeed extends NotificationFeed implements OnApplica
       this.logger.error(`Could not subscribe: ${String(error)}`);
       return;
     }
-    if (this.subscribedBefore) {
+    if (this.subscribedBefore)
       this.logger.warn('Subscription restored: streams catch up from the store');
-      this.emit('resumed');
-    }
     this.subscribedBefore = true;
+    // The first subscription too: streams may have opened before it was in place.
+    this.emit('resumed');
   }
 
   private receive(channel: string, message: string): void {
