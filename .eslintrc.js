@@ -19,5 +19,13 @@ const config = {
     '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     '@typescript-eslint/unbound-method': 'off',
   },
+  overrides: [
+    {
+      // The demo page's browser modules: their own TypeScript project (DOM, no Node).
+      files: ['web/**/*.ts'],
+      parserOptions: { project: './web/tsconfig.json' },
+      env: { browser: true, node: false, jest: false },
+    },
+  ],
 };
 export { config as 'module.exports' };

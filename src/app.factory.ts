@@ -4,8 +4,10 @@ import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
 import { AppModule } from './app.module.js';
+import { gzipResponses } from './compression/gzip-responses.js';
 import type { AppConfig } from './config.js';
 import { corsOptions } from './cors.js';
+import { serveDemoPage } from './demo/static-assets.js';
 import { setupOpenApi } from './docs/openapi.js';
 import { appLogging } from './logging/app-logging.js';
 import { httpLogging } from './logging/http-logging.js';
@@ -42,6 +44,8 @@ export async function createApp(
   });
   // First, so that every request, even a refused preflight, gets its id and its log line.
   app.use(httpLogging(logging.http));
+  // gzip for REST, the demo's files and the streams, flushed after every event (COMPRESSION).
+  if (config.compression) app.use(gzipResponses());
   app.enableCors(corsOptions(config.corsOrigins));
   app.useBodyParser('json', { limit: BODY_LIMIT, reviver: refusePrototypeKeys });
   app.use(cookieParser());
@@ -56,6 +60,8 @@ export async function createApp(
   );
   // GET /docs (Swagger UI) and /docs-json, served outside the JWT guard.
   setupOpenApi(app);
+  // GET / and its files, outside the JWT guard.
+  serveDemoPage(app);
   // The streams end first on app.close(): StreamRegistry.beforeApplicationShutdown.
   return app;
 }

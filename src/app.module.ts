@@ -3,6 +3,7 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AnnouncementsModule } from './announcements/announcements.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AppConfig } from './config.js';
+import { DemoModule } from './demo/demo.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LimitsModule } from './limits/limits.module.js';
 import { MessagesModule } from './messages/messages.module.js';
@@ -10,6 +11,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { PresenceModule } from './presence/presence.module.js';
 import { StorageModule } from './storage/storage.module.js';
+import { TicketsModule } from './tickets/tickets.module.js';
 import { TimelinesModule } from './timelines/timelines.module.js';
 import { WorkflowsModule } from './workflows/workflows.module.js';
 
@@ -35,6 +37,7 @@ export class AppModule {
         ConfigModule.with(config),
         EventEmitterModule.forRoot(),
         StorageModule.forRoot(config),
+        TicketsModule.forRoot(config),
         AuthModule,
         LimitsModule,
         NotificationsModule,
@@ -45,6 +48,7 @@ export class AppModule {
         MetricsModule,
         HealthModule,
         PresenceModule.forRoot(config),
+        DemoModule.forRoot(config),
       ],
     };
   }

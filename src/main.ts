@@ -38,9 +38,10 @@ async function main(): Promise<void> {
   const base = `http://${shown}:${port}`;
   logger.log(`Notification service listening on ${base}`);
   logger.log(`Health: ${base}/health   Stream: ${base}/notifications/stream`);
+  logger.log(`Demo page: ${base}/   (open it in two browser windows, signed in as two users)`);
   if (!config.production) {
     logger.log(
-      `Mint a dev token: npm run -s token -- alice --roles admin   then: ` +
+      `Mint a dev token: npm run -s token -- alice --roles admin (or POST ${base}/dev/token) then: ` +
         `curl -N -H "Authorization: Bearer $TOKEN" ${base}/notifications/stream`,
     );
   }

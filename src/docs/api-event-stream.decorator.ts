@@ -6,6 +6,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
+  ApiQuery,
   ApiUnauthorizedResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
@@ -44,7 +45,8 @@ export function ApiEventStream(doc: EventStreamDoc) {
     '',
     'The answer is `200` `text/event-stream` (`Cache-Control: no-cache`, `X-Accel-Buffering: no`): ' +
       'first `retry: <RETRY_MS>`, then events of one line of JSON `data:` each, and a comment line (`:`) every `HEARTBEAT_MS`. ' +
-      'Browsers: `new EventSource(url)` with the token as `?access_token=` or the `access_token` cookie.',
+      'Browsers: `new EventSource(url)` with a single-use `?ticket=` from `POST /notifications/tickets`, ' +
+      'or the token as `?access_token=` or the `access_token` cookie.',
     '',
     '| event | id: | data | when |',
     '| --- | --- | --- | --- |',
@@ -53,6 +55,12 @@ export function ApiEventStream(doc: EventStreamDoc) {
   return applyDecorators(
     ApiOperation({ summary: doc.summary, description }),
     ApiProduces('text/event-stream'),
+    ApiQuery({
+      name: 'ticket',
+      required: false,
+      description:
+        'A stream ticket (POST /notifications/tickets) instead of a token: one stream, once, within 60 s',
+    }),
     ApiExtraModels(...doc.events.map((e) => e.model)),
     ApiExtension(
       'x-sse-events',

@@ -15,7 +15,8 @@ const DESCRIPTION = `Real-time notifications over Server-Sent Events, with an in
 **Authentication**: a JWT (\`sub\`, \`exp\`, optional \`name\` and \`roles\`: \`admin\` may announce,
 \`admin\` and \`service\` may publish notifications), taken from, in this order:
 \`Authorization: Bearer <jwt>\`, the \`access_token\` query parameter (a native EventSource cannot
-send headers), the \`access_token\` cookie. Without a valid token: \`401\` \`{"statusCode":401,"message":"..."}\`.
+send headers), the \`access_token\` cookie. On streams, a single-use \`?ticket=\` from
+\`POST /notifications/tickets\` may stand for the token. Without a valid token: \`401\` \`{"statusCode":401,"message":"..."}\`.
 Operations marked without a lock (health, metrics, these docs) need no token; \`/metrics\` needs
 \`Authorization: Bearer <METRICS_TOKEN>\` when METRICS_TOKEN is set.
 

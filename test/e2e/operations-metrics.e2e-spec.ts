@@ -373,7 +373,7 @@ describe('GET /docs and /docs-json', () => {
       'type',
     ]);
     const params = (stream.parameters ?? []).map((p) => `${p.in}:${p.name.toLowerCase()}`);
-    expect(params.sort()).toEqual(['header:last-event-id', 'query:lasteventid']);
+    expect(params.sort()).toEqual(['header:last-event-id', 'query:lasteventid', 'query:ticket']);
     const header = stream.parameters?.find((p) => p.in === 'header');
     expect(header?.required).toBe(false);
   });

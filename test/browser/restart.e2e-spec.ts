@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import net from 'node:net';
+import type { Browser } from 'playwright-core';
+import { makeDataDir, removeDataDir } from '../support/app.js';
+import {
+  describeWithChromium,
+  devSignIn,
+  launchChromium,
+  toastsOf,
+  waitLive,
+  watchedPage,
+} from '../support/chromium.js';
+import { Instance } from '../support/instance.js';
+import { parseMetrics, valueOf } from '../support/prometheus.js';
+import { bearer, token } from '../support/tokens.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function message(url: string, text: string): Promise<void> {
+  const response = await fetch(`${url}/messages`, {
+    method: 'POST',
+    headers: { ...bearer(token('alice')), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ text, to: ['bob'] }),
+  });
+  if (response.status !== 201) throw new Error(`POST /messages: ${response.status}`);
+}
+
+/**
+ * The service restarts (same port, same DATA_DIR) under an open page: the page shows
+ * that it reconnects, resumes after its last cursor, and shows what was published while
+ * it was away. The page's stream requests are held off while the new instance takes the
+ * notifications, so that they can only reach the page through the resume.
+ */
+describeWithChromium('The demo page across a restart of the service', () => {
+  let browser: Browser;
+  let service: Instance;
+  const dataDir = makeDataDir();
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    env = { PORT: String(await freePort()), DATA_DIR: dataDir };
+    [service, browser] = await Promise.all([Instance.start(env), launchChromium()]);
+  }, 60000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await service?.stop();
+    removeDataDir(dataDir);
+  });
+
+  it('reconnects with its last id and shows the notifications published while it was away', async () => {
+    const { page } = await watchedPage(await browser.newContext());
+    await page.goto(service.url);
+    await devSignIn(page, 'bob');
+    await message(service.url, 'before the restart');
+    await page.waitForSelector('#inbox li:has-text("before the restart")');
+
+    const held = '**/notifications/stream**';
+    await page.route(held, (route) => route.abort('connectionrefused'));
+    expect(await service.stop()).toBe(0);
+    await page.waitForSelector('#connection-state[data-status=reconnecting]');
+    expect(await page.textContent('#connection-state')).toMatch(/^Reconnecting in \d+ s…$/);
+
+    service = await Instance.start(env);
+    await message(service.url, 'while away 1');
+    await message(service.url, 'while away 2');
+    await page.unroute(held);
+
+    await waitLive(page, 20000);
+    for (const text of ['while away 1', 'while away 2']) {
+      await page.waitForSelector(`#inbox li:has-text("${text}")`);
+    }
+    const toasts = (await toastsOf(page)).map((toast) => toast.text);
+    expect(toasts).toEqual([
+      expect.stringContaining('before the restart'),
+      expect.stringContaining('while away 1'),
+      expect.stringContaining('while away 2'),
+    ]);
+    // They came through the resume: the new instance replayed them.
+    const metrics = parseMetrics(await (await fetch(`${service.url}/metrics`)).text());
+    expect(valueOf(metrics, 'notification_hub_replayed_total')).toBe(2);
+    expect(await page.textContent('#unread-badge')).toBe('3');
+  }, 60000);
+});

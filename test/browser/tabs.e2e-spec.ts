@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Browser, Page } from 'playwright-core';
+import { sleep } from '../support/app.js';
+import {
+  describeWithChromium,
+  devSignIn,
+  launchChromium,
+  toastsOf,
+  waitLive,
+  watchedPage,
+  type WatchedPage,
+} from '../support/chromium.js';
+import { Instance } from '../support/instance.js';
+import { parseMetrics, valueOf } from '../support/prometheus.js';
+import { bearer, token } from '../support/tokens.js';
+
+/** Streams open on the instance, from its metrics. */
+async function streamsOpen(service: Instance): Promise<number> {
+  const text = await (await fetch(`${service.url}/metrics`)).text();
+  return valueOf(parseMetrics(text), 'notification_hub_streams_open');
+}
+
+/** Waits until the instance holds exactly `count` streams (a closed tab's takes a moment). */
+async function untilStreamsOpen(service: Instance, count: number): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while ((await streamsOpen(service)) !== count) {
+    if (Date.now() > deadline)
+      throw new Error(`Not ${count} streams open but ${await streamsOpen(service)}`);
+    await sleep(50);
+  }
+}
+
+async function message(service: Instance, to: string, text: string): Promise<void> {
+  const response = await fetch(`${service.url}/messages`, {
+    method: 'POST',
+    headers: { ...bearer(token('pat')), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ text, to: [to] }),
+  });
+  if (response.status !== 201) throw new Error(`POST /messages: ${response.status}`);
+}
+
+async function isLeader(page: Page): Promise<boolean> {
+  return (await page.getAttribute('#connection-state', 'data-leader')) === 'true';
+}
+
+/** The texts of the toasts a tab has shown, failing on a notification shown twice. */
+async function toastTexts(page: Page): Promise<string[]> {
+  const toasts = await toastsOf(page);
+  const ids = toasts.map((toast) => toast.id);
+  expect(new Set(ids).size).toBe(ids.length);
+  return toasts.map((toast) => toast.text);
+}
+
+/**
+ * Tabs of one user in one browser hold one stream between them: one tab leads and relays
+ * to the others over a BroadcastChannel. Both elections: Web Locks (what a page on
+ * localhost or https uses) and BroadcastChannel heartbeats (where Web Locks are missing).
+ */
+describeWithChromium('Tabs of one browser', () => {
+  let service: Instance;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    [service, browser] = await Promise.all([Instance.start(), launchChromium()]);
+  }, 60000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await service?.stop();
+  });
+
+  describe.each(['locks', 'broadcast'])('electing the leader with %s', (election) => {
+    const user = `tess-${election}`;
+    const tabs: WatchedPage[] = [];
+
+    beforeAll(async () => {
+      const context = await browser.newContext();
+      for (let i = 0; i < 3; i++) {
+        const tab = await watchedPage(context);
+        await tab.page.goto(`${service.url}/?election=${election}`);
+        // The first tab signs in; the others find the session the browser keeps.
+        if (i === 0) await devSignIn(tab.page, user);
+        else await waitLive(tab.page);
+        tabs.push(tab);
+      }
+    }, 60000);
+
+    afterAll(async () => {
+      await tabs[0]?.page.context().close();
+    });
+
+    it('share one stream, and every tab shows each toast once', async () => {
+      await untilStreamsOpen(service, 1);
+      const leaders = await Promise.all(tabs.map(({ page }) => isLeader(page)));
+      expect(leaders.filter(Boolean)).toHaveLength(1);
+
+      for (const text of ['one', 'two', 'three'])
+        await message(service, user, `${election} ${text}`);
+      for (const { page } of tabs) {
+        await page.waitForFunction(
+          () => (window as unknown as { __toasts: unknown[] }).__toasts.length >= 3,
+        );
+        expect(await toastTexts(page)).toEqual([
+          expect.stringContaining(`${election} one`),
+          expect.stringContaining(`${election} two`),
+          expect.stringContaining(`${election} three`),
+        ]);
+      }
+      expect(await streamsOpen(service)).toBe(1);
+    }, 30000);
+
+    it('hand the stream to another tab when the leader closes, losing no notification', async () => {
+      const leader = (await Promise.all(tabs.map(({ page }) => isLeader(page)))).indexOf(true);
+      const [closing] = tabs.splice(leader, 1);
+      const sent: string[] = [];
+      const publishing = (async () => {
+        for (let i = 1; i <= 12; i++) {
+          const text = `${election} handover ${i}`;
+          await message(service, user, text);
+          sent.push(text);
+          await sleep(100);
+        }
+      })();
+      await sleep(350);
+      await closing.page.close();
+      await publishing;
+
+      for (const { page } of tabs) {
+        await page.waitForFunction(
+          () => (window as unknown as { __toasts: unknown[] }).__toasts.length >= 15,
+          undefined,
+          { timeout: 15000 },
+        );
+        const shown = await toastTexts(page);
+        for (const text of sent) expect(shown).toContainEqual(expect.stringContaining(text));
+      }
+      const leaders = await Promise.all(tabs.map(({ page }) => isLeader(page)));
+      expect(leaders.filter(Boolean)).toHaveLength(1);
+      await untilStreamsOpen(service, 1);
+      // The new leader's stream resumed after the last cursor the tabs had seen.
+      expect(service.output).toContain(`"userId":"${user}","resumed":true`);
+      expect(tabs.flatMap((tab) => tab.errors)).toEqual([]);
+    }, 40000);
+  });
+});
