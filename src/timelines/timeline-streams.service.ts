@@ -1,9 +1,12 @@
 import {
   BeforeApplicationShutdown,
+  HttpException,
+  HttpStatus,
   Injectable,
   Logger,
   OnModuleInit,
   Optional,
+  ServiceUnavailableException,
 } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Observable } from 'rxjs';
@@ -67,6 +70,18 @@ export class TimelineStreamsService implements OnModuleInit, BeforeApplicationSh
     lastEventId: string | null,
   ): Promise<Observable<never>> {
     await this.workflows.findVisible(user, workflowId);
+    // The same limits as notification streams, counted among timeline streams.
+    if (this.registry.size >= this.config.maxStreams) {
+      throw new ServiceUnavailableException(
+        `This instance holds its maximum of ${this.config.maxStreams} timeline streams; retry later`,
+      );
+    }
+    if (this.streamsOf(user.id) >= this.config.maxStreamsPerUser) {
+      throw new HttpException(
+        `User ${user.id} already has ${this.config.maxStreamsPerUser} open timeline streams (MAX_STREAMS_PER_USER)`,
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
     const connection = new SseConnection({
       userId: user.id,
       key: workflowId,
@@ -79,6 +94,12 @@ export class TimelineStreamsService implements OnModuleInit, BeforeApplicationSh
     connection.holdLive(lastEventId);
     this.registry.add(connection);
     return serveSse(response, connection, () => void this.catchUp(connection, lastEventId));
+  }
+
+  private streamsOf(userId: string): number {
+    let count = 0;
+    for (const connection of this.registry.connections()) if (connection.userId === userId) count++;
+    return count;
   }
 
   private deliver(workflowId: string, event: TimelineEvent): void {

@@ -120,7 +120,8 @@ describe('gzip (COMPRESSION, on by default)', () => {
     });
 
     it('sends identity to a client that does not accept gzip', async () => {
-      for (const headers of [{}, { 'Accept-Encoding': 'gzip;q=0, identity' }]) {
+      const choices: Record<string, string>[] = [{}, { 'Accept-Encoding': 'gzip;q=0, identity' }];
+      for (const headers of choices) {
         const response = await get(`${t.url}/docs-json`, headers);
         expect(response.headers['content-encoding']).toBeUndefined();
         expect(JSON.parse(response.text)).toHaveProperty('openapi');

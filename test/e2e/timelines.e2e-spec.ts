@@ -178,4 +178,27 @@ describe('Workflow timelines', () => {
     await sleep(100);
     expect(client.events.map((e) => e.type)).toEqual(['workflow.started']);
   });
+
+  it('answers 429 beyond MAX_STREAMS_PER_USER timeline streams of one user', async () => {
+    const limited = await startApp({ MAX_STREAMS_PER_USER: '2' });
+    try {
+      const created = await request(limited.url)
+        .post('/workflows')
+        .set(bearer(alice))
+        .send({ name: 'Limited', approvers: ['bob'] })
+        .expect(201);
+      const id = (created.body as Workflow).id;
+      const open = () =>
+        new StreamClient(limited.url, bob, {
+          path: `/workflows/${id}/stream`,
+          types: TIMELINE_TYPES,
+        });
+      await Promise.all([open().ready(), open().ready()]);
+      const res = await fetch(`${limited.url}/workflows/${id}/stream`, { headers: bearer(bob) });
+      expect(res.status).toBe(429);
+    } finally {
+      closeAllClients();
+      await limited.close();
+    }
+  });
 });
