@@ -66,8 +66,21 @@ export class RedisNotificationFeed extends NotificationFeed implements OnApplica
     if (this.subscribedBefore)
       this.logger.warn('Subscription restored: streams catch up from the store');
     this.subscribedBefore = true;
+    // The catch-up reads through the command connection, which may come back after this one.
+    if (!(await this.commandsReady())) return;
     // The first subscription too: streams may have opened before it was in place.
     this.emit('resumed');
+  }
+
+  /** Waits (up to 30 s) for the command connection; false if it did not come back. */
+  private async commandsReady(): Promise<boolean> {
+    for (let waited = 0; waited < 30_000; waited += 100) {
+      if (this.stopped) return false;
+      if (this.redis.commands.status === 'ready') return true;
+      await new Promise((resolve) => setTimeout(resolve, 100).unref());
+    }
+    this.logger.error('Redis commands did not come back: streams could not catch up');
+    return false;
   }
 
   private receive(channel: string, message: string): void {
