@@ -1,16 +1,11 @@
+import { BUILT_IN_NOTIFICATION_TYPES } from '../notifications/notification.js';
+
 /**
- * The notification types the service itself publishes. `POST /notifications` lets
- * callers choose any type, so a type label taken as sent would let one client create
- * unbounded time series; every other type is counted under {@link OTHER_TYPE}.
+ * `POST /notifications` lets callers choose any type, so a type label taken as sent would
+ * let one client create unbounded time series: only the built-in types are labels, every
+ * other type is counted under {@link OTHER_TYPE}.
  */
-export const KNOWN_NOTIFICATION_TYPES = [
-  'message.created',
-  'workflow.started',
-  'workflow.approved',
-  'workflow.rejected',
-  'workflow.cancelled',
-  'announcement',
-] as const;
+export const KNOWN_NOTIFICATION_TYPES = BUILT_IN_NOTIFICATION_TYPES;
 
 export const OTHER_TYPE = 'other';
 

@@ -19,6 +19,16 @@ export interface Notification extends NotificationDraft {
   createdAt: string;
 }
 
+/** The types the service itself publishes (`POST /notifications` may use others). */
+export const BUILT_IN_NOTIFICATION_TYPES = [
+  'message.created',
+  'workflow.started',
+  'workflow.approved',
+  'workflow.rejected',
+  'workflow.cancelled',
+  'announcement',
+] as const;
+
 /** Notification types are names, never markup or field separators. */
 export const NOTIFICATION_TYPE_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
 

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import net from 'node:net';
 import type { Browser } from 'playwright-core';
 import { makeDataDir, removeDataDir } from '../support/app.js';
 import {
@@ -11,19 +10,9 @@ import {
   watchedPage,
 } from '../support/chromium.js';
 import { Instance } from '../support/instance.js';
+import { freePort } from '../support/ports.js';
 import { parseMetrics, valueOf } from '../support/prometheus.js';
 import { bearer, token } from '../support/tokens.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function message(url: string, text: string): Promise<void> {
   const response = await fetch(`${url}/messages`, {

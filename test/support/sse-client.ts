@@ -1,4 +1,5 @@
 import { EventSource } from 'eventsource';
+import { BUILT_IN_NOTIFICATION_TYPES } from '../../src/notifications/notification.js';
 import { eventually } from './app.js';
 
 export interface ReceivedEvent {
@@ -115,18 +116,7 @@ export class StreamClient {
 const CONTROL_TYPES = ['unread-count', 'token-expiring', 'reset'];
 
 /** Every event type the service sends (notifications and control events), and the tests' own. */
-const DEFAULT_TYPES = [
-  'test.ping',
-  'message.created',
-  'workflow.started',
-  'workflow.approved',
-  'workflow.rejected',
-  'workflow.cancelled',
-  'announcement',
-  'token-expiring',
-  'unread-count',
-  'reset',
-];
+const DEFAULT_TYPES = ['test.ping', ...BUILT_IN_NOTIFICATION_TYPES, ...CONTROL_TYPES];
 
 /** Opens a stream per token and waits until all are live. */
 export async function openStreams(baseUrl: string, ...tokens: string[]): Promise<StreamClient[]> {
