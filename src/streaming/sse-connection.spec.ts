@@ -33,6 +33,25 @@ describe(SseConnection.name, () => {
       expect(written).toEqual(['retry: 3000\n\n']);
     });
 
+    it('keeps what is sent before it opens and writes it after retry:', () => {
+      const written: string[] = [];
+      const connection = new SseConnection({
+        userId: 'alice',
+        retryMs: 3000,
+        heartbeatMs: 100_000,
+        expiresAt: new Date(T0 + 60_000),
+        onClose: () => undefined,
+      });
+      connection.send('id: 1\ndata: early\n\n', '1');
+      connection.open({ write: (chunk) => written.push(chunk) }, () => undefined);
+      connection.send('id: 2\ndata: later\n\n', '2');
+      expect(written).toEqual([
+        'retry: 3000\n\n',
+        'id: 1\ndata: early\n\n',
+        'id: 2\ndata: later\n\n',
+      ]);
+    });
+
     it('writes a comment every heartbeat interval', () => {
       const { written } = connect();
       jest.advanceTimersByTime(3500);

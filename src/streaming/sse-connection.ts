@@ -59,6 +59,8 @@ export class SseConnection {
   private startPoint: string | null = null;
   /** Live events held back while a replay runs; null once the stream is live. */
   private backlog: { frame: string; cursor: string | null }[] | null = null;
+  /** Frames written before the sink existed (see {@link write}). */
+  private beforeOpen: string[] = [];
   private closed = false;
   private readonly timers = new Set<NodeJS.Timeout>();
 
@@ -85,6 +87,9 @@ export class SseConnection {
     this.sink = sink;
     this.endResponse = endResponse;
     this.write(frameRetry(this.options.retryMs));
+    const waiting = this.beforeOpen;
+    this.beforeOpen = [];
+    for (const frame of waiting) this.write(frame);
     const heartbeat = setInterval(() => this.write(frameComment()), this.options.heartbeatMs);
     this.timers.add(heartbeat);
     const expiresAt = this.options.expiresAt.getTime();
@@ -141,9 +146,17 @@ export class SseConnection {
     for (const { frame, cursor } of backlog) this.sendInOrder(frame, cursor);
   }
 
-  /** Writes an already framed event or control frame; a closed connection drops it. */
+  /**
+   * Writes an already framed event or control frame; a closed connection drops it. Before
+   * {@link open} (registered, but Nest has not subscribed yet) frames wait for the sink:
+   * a catch-up may already have put the stream live, and live events must not vanish.
+   */
   write(frame: string): void {
-    if (this.closed || !this.sink) return;
+    if (this.closed) return;
+    if (!this.sink) {
+      this.beforeOpen.push(frame);
+      return;
+    }
     this.sink.write(frame);
     const buffered = this.sink.buffered?.() ?? 0;
     if (buffered > (this.options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES)) {
@@ -181,6 +194,7 @@ export class SseConnection {
     this.sink = null;
     this.endResponse = null;
     this.backlog = null;
+    this.beforeOpen = [];
     this.options.onClose(this, reason);
   }
 

@@ -193,6 +193,29 @@ describeWithRedis('Two instances on one Redis', () => {
     await request(a.url).get('/health/ready').expect(200);
   }, 30000);
 
+  it('waits for a Redis that comes up late before it listens, then serves a stream at once', async () => {
+    const late = await RedisServer.start();
+    await late.stop();
+    const starting = Instance.start({ REDIS_URL: late.url });
+    await sleep(1000);
+    await late.start();
+    const instance = await starting;
+    try {
+      const output = instance.output;
+      expect(output.indexOf('Redis (commands) ready')).toBeGreaterThan(-1);
+      expect(output.indexOf('Redis (commands) ready')).toBeLessThan(output.indexOf('listening on'));
+      const stream = await new StreamClient(instance.url, token('lena')).ready();
+      const [sent] = await publish(instance.url, ['lena'], 'right after start');
+      await stream.waitForEvents(1);
+      expect(stream.cursors).toEqual([sent.id]);
+      expect(stream.errors).toEqual([]);
+      stream.close();
+    } finally {
+      expect(await instance.stop('SIGTERM')).toBe(0);
+      await late.destroy();
+    }
+  }, 40000);
+
   it('runs WORKERS=2 worker processes on one port, each a full instance on the shared Redis', async () => {
     const workers = await Instance.start({ REDIS_URL: redis.url, WORKERS: '2' });
     try {

@@ -1,10 +1,19 @@
-import { Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  Optional,
+} from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { AppConfig } from '../../config.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 
 /** Every key and channel of this service starts with it, so one Redis can be shared. */
 export const KEY_PREFIX = 'notification-hub:';
+
+/** How long start-up waits for Redis before the instance starts without it. */
+const STARTUP_WAIT_MS = 10_000;
 
 /**
  * The instance's two Redis connections: one for commands and one in subscriber mode
@@ -14,7 +23,7 @@ export const KEY_PREFIX = 'notification-hub:';
  * (not Cluster): the store's scripts build their own key names.
  */
 @Injectable()
-export class RedisConnections implements OnApplicationShutdown {
+export class RedisConnections implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly commands: Redis;
   readonly subscriber: Redis;
   private readonly logger = new Logger(RedisConnections.name);
@@ -47,6 +56,26 @@ export class RedisConnections implements OnApplicationShutdown {
   /** True when commands can be sent and the subscription is up. */
   get ready(): boolean {
     return this.commands.status === 'ready' && this.subscriber.status === 'ready';
+  }
+
+  /**
+   * Holds the start-up (and so the listening socket) until both connections are up, for
+   * at most {@link STARTUP_WAIT_MS}. Commands do not queue, so a stream accepted before
+   * the command connection is ready fails its first read and is ended; a client without
+   * a cursor then misses what is published before it reconnects. Redis still down after
+   * the wait: the instance starts anyway, not ready, and recovers when Redis comes.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    const deadline = Date.now() + STARTUP_WAIT_MS;
+    while (!this.ready && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    if (!this.ready) {
+      this.logger.warn(
+        `Redis is not reachable after ${STARTUP_WAIT_MS / 1000} s: starting without it; ` +
+          '/health/ready answers 503 and publishing fails until it is back',
+      );
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
