@@ -1,205 +1,89 @@
-// Fan-out (after 5 warm-up rounds) and durable publish throughput of the built service (dist/), run as a child
-// process on its embedded defaults; the streams are raw HTTP clients in this process.
-//   npm run bench            (FANOUT_STREAMS=1000 THROUGHPUT_STREAMS=100 by default)
-import { spawn } from 'node:child_process';
-import http from 'node:http';
-import { devToken, postJson, startService } from './support.js';
+// npm run bench: the service against two references in the same run, on the same machine,
+// with the same load generator and the same N (issue "Performance"):
+//   floor     bench/servers/floor.js     plain http, one pre-encoded buffer per notification
+//   tutorial  bench/servers/tutorial.js  one EventEmitter, every stream filters and encodes
+//   service   bench/servers/service.js   the built service on its embedded store
+// The server runs on core 0 and the load generator's workers on core 1 (taskset).
+// Settings: BENCH_N=1000,5000,10000  BENCH_TARGETED_N=100  BENCH_WORKERS=4
+// Prints a table and writes bench/results/latest.json.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { measureDurable } from './durable.js';
+import { LoadGenerator } from './load/load-generator.js';
+import { PINNING, startServer } from './processes.js';
+import {
+  broadcastFanout,
+  broadcastThroughput,
+  churn,
+  closeStreams,
+  openStreams,
+  slowConsumer,
+  targetedThroughput,
+  usersFor,
+} from './scenarios.js';
+import { printReport } from './report.js';
 
-const FANOUT_STREAMS = Number(process.env.FANOUT_STREAMS ?? 1000);
-const FANOUT_ROUNDS = Number(process.env.FANOUT_ROUNDS ?? 30);
-const THROUGHPUT_STREAMS = Number(process.env.THROUGHPUT_STREAMS ?? 100);
-const THROUGHPUT_NOTIFICATIONS = Number(process.env.THROUGHPUT_NOTIFICATIONS ?? 3000);
-const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
+const list = (value, fallback) => (value ?? fallback).split(',').map(Number);
+const SIZES = list(process.env.BENCH_N, '1000,5000,10000');
+const SMALL = list(process.env.BENCH_TARGETED_N, '100');
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 4);
+// BENCH_CHURN=20000: streams opened and closed in the churn measurement.
+const KINDS = ['floor', 'tutorial', 'service'];
+const log = (line) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-const token = devToken;
-const service = token('bench-service', ['service']);
+const started = Date.now();
+const results = {
+  takenAt: new Date().toISOString(),
+  command: 'npm run bench',
+  machine: {
+    cpus: `${cpus().length} × ${cpus()[0]?.model.trim()}`,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    pinned: PINNING ? 'server on core 0, load generator on core 1 (taskset)' : 'not pinned',
+  },
+  settings: { sizes: SIZES, targetedAlsoAt: SMALL, loadWorkers: WORKERS },
+  byN: {},
+};
 
-/** One stream; calls onEvent(title, receivedAt) for each notification. */
-function openStream(url, userId, onEvent) {
-  return new Promise((ready, fail) => {
-    const req = http.get(
-      `${url}/notifications/stream`,
-      { headers: { Authorization: `Bearer ${token(userId)}` } },
-      (res) => {
-        if (res.statusCode !== 200) return fail(new Error(`stream ${userId}: ${res.statusCode}`));
-        res.setEncoding('utf8');
-        let buffer = '';
-        res.on('data', (chunk) => {
-          const now = performance.now();
-          buffer += chunk;
-          let end;
-          while ((end = buffer.indexOf('\n\n')) !== -1) {
-            const block = buffer.slice(0, end).replace(/^\n+/, '');
-            buffer = buffer.slice(end + 2);
-            const title = /"title":"(bench-[^"]+)"/.exec(block);
-            if (title && block.startsWith('id: ')) onEvent(title[1], now);
-            else if (block.startsWith('retry:')) ready(req);
-          }
-        });
-      },
-    );
-    req.on('error', fail);
-  });
-}
-
-const post = (url, body) =>
-  postJson(`${url}/notifications`, { agent, token: service, body, status: 201 });
-
-const percentile = (sorted, p) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-
-async function fanout(url) {
-  const seen = new Map();
-  const streams = [];
-  for (let i = 0; i < FANOUT_STREAMS; i += 100) {
-    streams.push(
-      ...(await Promise.all(
-        Array.from({ length: Math.min(100, FANOUT_STREAMS - i) }, (_, j) =>
-          openStream(url, `fan-${i + j}`, (title, at) => {
-            const entry = seen.get(title);
-            entry.count += 1;
-            entry.last = at;
-            if (entry.count === FANOUT_STREAMS) entry.done();
-          }),
-        ),
-      )),
-    );
-  }
-  const latencies = [];
-  const WARM_UP = 5;
-  for (let round = -WARM_UP; round < FANOUT_ROUNDS; round++) {
-    const title = `bench-fan-${round}`;
-    const all = new Promise((done) => seen.set(title, { count: 0, last: 0, done }));
-    const start = performance.now();
-    await post(url, { recipients: '*', type: 'bench.fanout', title });
-    await all;
-    if (round >= 0) latencies.push(seen.get(title).last - start);
-  }
-  streams.forEach((req) => req.destroy());
-  latencies.sort((a, b) => a - b);
-  return {
-    streams: FANOUT_STREAMS,
-    rounds: FANOUT_ROUNDS,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    max: latencies.at(-1),
-  };
-}
-
-async function throughput(url) {
-  let delivered = 0;
-  let allDelivered;
-  const finished = new Promise((done) => (allDelivered = done));
-  const streams = await Promise.all(
-    Array.from({ length: THROUGHPUT_STREAMS }, (_, i) =>
-      openStream(url, `tp-${i}`, () => {
-        delivered += 1;
-        if (delivered === THROUGHPUT_NOTIFICATIONS) allDelivered();
-      }),
-    ),
-  );
-  const start = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < THROUGHPUT_NOTIFICATIONS) {
-        const i = next++;
-        await post(url, {
-          recipients: [`tp-${i % THROUGHPUT_STREAMS}`],
-          type: 'bench.targeted',
-          title: `bench-tp-${i}`,
-        });
-      }
-    }),
-  );
-  await finished;
-  const seconds = (performance.now() - start) / 1000;
-  streams.forEach((req) => req.destroy());
-  return {
-    streams: THROUGHPUT_STREAMS,
-    notifications: THROUGHPUT_NOTIFICATIONS,
-    concurrency: CONCURRENCY,
-    seconds,
-    perSecond: THROUGHPUT_NOTIFICATIONS / seconds,
-  };
-}
-
-/** A redis-server on a free port, persistence off; null when none is installed. */
-async function startRedis() {
-  const probe = http.createServer();
-  await new Promise((ready) => probe.listen(0, '127.0.0.1', ready));
-  const { port } = probe.address();
-  await new Promise((done) => probe.close(done));
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
-  );
-  const started = await new Promise((ready) => {
-    child.on('error', () => ready(false));
-    child.stdout.on('data', (chunk) => String(chunk).includes('Ready to accept') && ready(true));
-  });
-  return started ? { url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGKILL') } : null;
-}
-
-/** Publish on one instance → receipt on a stream of another (or the same), one at a time. */
-async function latency(publishUrl, streamUrl, label) {
-  const ROUNDS = 200;
-  const waiting = new Map();
-  const idle = await Promise.all(
-    Array.from({ length: 99 }, (_, i) => openStream(streamUrl, `idle-${i}`, () => {})),
-  );
-  const stream = await openStream(streamUrl, 'latency', (title, at) => waiting.get(title)?.(at));
-  const samples = [];
-  for (let round = -20; round < ROUNDS; round++) {
-    const title = `bench-lat-${label}-${round}`;
-    const received = new Promise((done) => waiting.set(title, done));
-    const start = performance.now();
-    await post(publishUrl, { recipients: ['latency'], type: 'bench.latency', title });
-    const at = await received;
-    if (round >= 0) samples.push(at - start);
-  }
-  [stream, ...idle].forEach((req) => req.destroy());
-  samples.sort((x, y) => x - y);
-  return { label, p50: percentile(samples, 50), p99: percentile(samples, 99), rounds: ROUNDS };
-}
-
-const printLatency = ({ label, p50, p99, rounds }) =>
-  console.log(
-    `publish → receipt, ${label} (${rounds} one at a time, 100 streams open): p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms`,
-  );
-
-const service_ = await startService();
+const servers = {};
+for (const kind of KINDS) servers[kind] = await startServer(kind);
+const gen = await LoadGenerator.start(WORKERS);
 try {
-  const fan = await fanout(service_.url);
-  console.log(
-    `broadcast to ${fan.streams} streams (${fan.rounds} rounds): publish → last stream p50 ${fan.p50.toFixed(1)} ms, p99 ${fan.p99.toFixed(1)} ms, max ${fan.max.toFixed(1)} ms`,
-  );
-  const tp = await throughput(service_.url);
-  console.log(
-    `targeted publishes stored (SQLite) and delivered to ${tp.streams} streams: ${tp.notifications} in ${tp.seconds.toFixed(2)} s = ${Math.round(tp.perSecond)}/s (${tp.concurrency} requests in flight)`,
-  );
-  printLatency(await latency(service_.url, service_.url, 'one instance, SQLite'));
-} finally {
-  service_.stop();
-}
-
-const redis = await startRedis();
-if (!redis) {
-  console.log('redis-server not installed: cross-instance latency not measured');
-} else {
-  const [a, b] = await Promise.all([
-    startService({ REDIS_URL: redis.url }),
-    startService({ REDIS_URL: redis.url }),
-  ]);
-  try {
-    printLatency(await latency(a.url, a.url, 'one instance, Redis'));
-    printLatency(await latency(a.url, b.url, 'instance A → instance B, Redis'));
-  } finally {
-    a.stop();
-    b.stop();
-    redis.stop();
+  for (const [index, n] of [...SMALL, ...SIZES].entries()) {
+    // Alternating runs: each N starts with the next server, so none is always first.
+    const order = KINDS.map((_, i) => KINDS[(i + index) % KINDS.length]);
+    results.byN[n] = {};
+    for (const kind of order) {
+      const server = servers[kind];
+      const users = usersFor(n);
+      log(`${kind}, N = ${n}: opening streams`);
+      const memory = await openStreams(server, gen, users);
+      const entry = { ...memory };
+      if (SIZES.includes(n)) {
+        log(`${kind}, N = ${n}: broadcast fan-out`);
+        entry.fanout = await broadcastFanout(server, gen, n);
+        log(`${kind}, N = ${n}: broadcast throughput`);
+        entry.broadcast = await broadcastThroughput(server, gen, n);
+      }
+      log(`${kind}, N = ${n}: targeted throughput`);
+      entry.targeted = await targetedThroughput(server, gen, users);
+      await closeStreams(server, gen);
+      results.byN[n][kind] = entry;
+    }
   }
+  log('service: churn');
+  results.churn = await churn(servers.service, gen, Number(process.env.BENCH_CHURN ?? 20_000));
+  log('service: slow consumer');
+  results.slowConsumer = await slowConsumer(servers.service, gen);
+} finally {
+  gen.stop();
+  await Promise.all(Object.values(servers).map((server) => server.stop()));
 }
-agent.destroy();
+log('service: durable store');
+results.durable = await measureDurable();
+results.seconds = Math.round((Date.now() - started) / 1000);
+
+mkdirSync('bench/results', { recursive: true });
+writeFileSync('bench/results/latest.json', `${JSON.stringify(results, null, 2)}\n`);
+printReport(results);
+process.exit(0);

@@ -1,0 +1,175 @@
+// The durable store's cost, apart from fan-out: targeted publishes stored and delivered per
+// second (SQLite), and publish → receipt latency on one instance (SQLite, Redis) and from
+// one instance to another through Redis. The built service (dist/) runs as child
+// processes; the streams are raw HTTP clients in this process. Part of `npm run bench`;
+// alone: `npm run build && node bench/durable.js`.
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import { devToken, postJson, startService } from './support.js';
+
+const THROUGHPUT_STREAMS = Number(process.env.THROUGHPUT_STREAMS ?? 100);
+const THROUGHPUT_NOTIFICATIONS = Number(process.env.THROUGHPUT_NOTIFICATIONS ?? 3000);
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+const token = devToken;
+const service = token('bench-service', ['service']);
+
+/** One stream; calls onEvent(title, receivedAt) for each notification. */
+function openStream(url, userId, onEvent) {
+  return new Promise((ready, fail) => {
+    const req = http.get(
+      `${url}/notifications/stream`,
+      { headers: { Authorization: `Bearer ${token(userId)}` } },
+      (res) => {
+        if (res.statusCode !== 200) return fail(new Error(`stream ${userId}: ${res.statusCode}`));
+        res.setEncoding('utf8');
+        let buffer = '';
+        res.on('data', (chunk) => {
+          const now = performance.now();
+          buffer += chunk;
+          let end;
+          while ((end = buffer.indexOf('\n\n')) !== -1) {
+            const block = buffer.slice(0, end).replace(/^\n+/, '');
+            buffer = buffer.slice(end + 2);
+            const title = /"title":"(bench-[^"]+)"/.exec(block);
+            if (title && block.startsWith('id: ')) onEvent(title[1], now);
+            else if (block.startsWith('retry:')) ready(req);
+          }
+        });
+      },
+    );
+    req.on('error', fail);
+  });
+}
+
+const post = (url, body) =>
+  postJson(`${url}/notifications`, { agent, token: service, body, status: 201 });
+
+const percentile = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+async function throughput(url) {
+  let delivered = 0;
+  let allDelivered;
+  const finished = new Promise((done) => (allDelivered = done));
+  const streams = await Promise.all(
+    Array.from({ length: THROUGHPUT_STREAMS }, (_, i) =>
+      openStream(url, `tp-${i}`, () => {
+        delivered += 1;
+        if (delivered === THROUGHPUT_NOTIFICATIONS) allDelivered();
+      }),
+    ),
+  );
+  const start = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < THROUGHPUT_NOTIFICATIONS) {
+        const i = next++;
+        await post(url, {
+          recipients: [`tp-${i % THROUGHPUT_STREAMS}`],
+          type: 'bench.targeted',
+          title: `bench-tp-${i}`,
+        });
+      }
+    }),
+  );
+  await finished;
+  const seconds = (performance.now() - start) / 1000;
+  streams.forEach((req) => req.destroy());
+  return {
+    streams: THROUGHPUT_STREAMS,
+    notifications: THROUGHPUT_NOTIFICATIONS,
+    concurrency: CONCURRENCY,
+    seconds,
+    perSecond: THROUGHPUT_NOTIFICATIONS / seconds,
+  };
+}
+
+/** A redis-server on a free port, persistence off; null when none is installed. */
+async function startRedis() {
+  const probe = http.createServer();
+  await new Promise((ready) => probe.listen(0, '127.0.0.1', ready));
+  const { port } = probe.address();
+  await new Promise((done) => probe.close(done));
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  const started = await new Promise((ready) => {
+    child.on('error', () => ready(false));
+    child.stdout.on('data', (chunk) => String(chunk).includes('Ready to accept') && ready(true));
+  });
+  return started ? { url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGKILL') } : null;
+}
+
+/** Publish on one instance → receipt on a stream of another (or the same), one at a time. */
+async function latency(publishUrl, streamUrl, label) {
+  const ROUNDS = 200;
+  const waiting = new Map();
+  const idle = await Promise.all(
+    Array.from({ length: 99 }, (_, i) => openStream(streamUrl, `idle-${i}`, () => {})),
+  );
+  const stream = await openStream(streamUrl, 'latency', (title, at) => waiting.get(title)?.(at));
+  const samples = [];
+  for (let round = -20; round < ROUNDS; round++) {
+    const title = `bench-lat-${label}-${round}`;
+    const received = new Promise((done) => waiting.set(title, done));
+    const start = performance.now();
+    await post(publishUrl, { recipients: ['latency'], type: 'bench.latency', title });
+    const at = await received;
+    if (round >= 0) samples.push(at - start);
+  }
+  [stream, ...idle].forEach((req) => req.destroy());
+  samples.sort((x, y) => x - y);
+  return { label, p50: percentile(samples, 50), p99: percentile(samples, 99), rounds: ROUNDS };
+}
+
+const printLatency = ({ label, p50, p99, rounds }) =>
+  console.log(
+    `publish → receipt, ${label} (${rounds} one at a time, 100 streams open): p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms`,
+  );
+
+/** Runs every measurement of this file; resolves with the figures (printed as they come). */
+export async function measureDurable() {
+  const results = { latency: [] };
+  const single = await startService();
+  try {
+    const tp = await throughput(single.url);
+    console.log(
+      `targeted publishes stored (SQLite) and delivered to ${tp.streams} streams: ${tp.notifications} in ${tp.seconds.toFixed(2)} s = ${Math.round(tp.perSecond)}/s (${tp.concurrency} requests in flight)`,
+    );
+    results.storedAndDelivered = tp;
+    results.latency.push(await latency(single.url, single.url, 'one instance, SQLite'));
+    printLatency(results.latency.at(-1));
+  } finally {
+    single.stop();
+  }
+  const redis = await startRedis();
+  if (!redis) {
+    console.log('redis-server not installed: Redis latencies not measured');
+    return results;
+  }
+  const [a, b] = await Promise.all([
+    startService({ REDIS_URL: redis.url }),
+    startService({ REDIS_URL: redis.url }),
+  ]);
+  try {
+    results.latency.push(await latency(a.url, a.url, 'one instance, Redis'));
+    printLatency(results.latency.at(-1));
+    results.latency.push(await latency(a.url, b.url, 'instance A → instance B, Redis'));
+    printLatency(results.latency.at(-1));
+  } finally {
+    a.stop();
+    b.stop();
+    redis.stop();
+  }
+  return results;
+}
+
+if (process.argv[1]?.endsWith('durable.js')) {
+  await measureDurable();
+  agent.destroy();
+}
