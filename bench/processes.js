@@ -63,6 +63,12 @@ export function firstMessage(child, test, what) {
   });
 }
 
+/** BENCH_PROFILE=service (or floor, tutorial; comma list): a CPU profile in bench/results/profiles. */
+function profileArgs(kind) {
+  const wanted = (process.env.BENCH_PROFILE ?? '').split(',');
+  return wanted.includes(kind) ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles'] : [];
+}
+
 /**
  * Starts one of the servers of bench/servers/ on the server core, with --expose-gc so that
  * memory is read after a full collection. Resolves with its URL, `stats(gc)` and `stop()`.
@@ -71,7 +77,7 @@ export async function startServer(kind, env = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), `bench-${kind}-`));
   const child = spawnNode(`bench/servers/${kind}.js`, {
     cpu: SERVER_CPU,
-    nodeArgs: ['--expose-gc'],
+    nodeArgs: ['--expose-gc', ...profileArgs(kind)],
     env: {
       DATA_DIR: dataDir,
       HEARTBEAT_MS: '60000',
@@ -90,8 +96,11 @@ export async function startServer(kind, env = {}) {
     stats: (gc = false) => peer.request({ type: 'stats', gc }),
     stop: async () => {
       const exited = new Promise((done) => child.once('exit', done));
-      child.kill('SIGKILL');
+      // SIGTERM first, so that a CPU profile gets written; SIGKILL if it lingers.
+      child.kill('SIGTERM');
+      const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
+      clearTimeout(kill);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

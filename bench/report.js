@@ -57,7 +57,7 @@ export function printReport(results) {
   );
   out(
     `slow consumer: ${slow.events} events of ${slow.eventBytes} B to ${slow.others} streams and one that stops reading: ` +
-      `dropped by the server ${slow.droppedByServer ? 'yes' : 'NO'}, server RSS growth ${fixed(slow.serverRssGrowthMB)} MB, ` +
+      `dropped by the server ${slow.droppedByServer ? 'yes' : 'NO'}, server peak RSS growth ${fixed(slow.serverRssGrowthMB.withSlowConsumer)} MB (${fixed(slow.serverRssGrowthMB.baseline)} MB without it), ` +
       `missing after resume ${slow.missingAfterResume}, duplicates ${slow.duplicatesAfterResume}, ` +
       `others' p99 ${fixed(slow.othersP99Ms.baseline)} → ${fixed(slow.othersP99Ms.withSlowConsumer)} ms (${fixed(slow.p99Change * 100)} %)`,
   );

@@ -79,6 +79,8 @@ function openStream(base, userId, lastEventId) {
         }
         onEvents(stream, text.slice(0, end + 2));
       });
+      // A stream the server cuts off mid-response ends with 'aborted' then 'close', not 'end'.
+      response.on('error', () => undefined);
       response.on('close', () => (stream.ended = true));
     });
   });
@@ -122,7 +124,7 @@ const commands = {
   /** Reads on, and once the server has dropped it, resumes with Last-Event-ID. */
   resumeSlow: async ({ base, userId, expect }) => {
     const stream = streams.get(userId);
-    const droppedByServer = new Promise((done) => stream.response.once('end', done));
+    const droppedByServer = new Promise((done) => stream.response.once('close', done));
     stream.response.resume();
     const dropped = await Promise.race([
       droppedByServer.then(() => true),

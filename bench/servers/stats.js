@@ -5,6 +5,8 @@
 
 /** Answers stats requests; `extra` adds what only this server can count. */
 export function answerStats(extra = () => ({})) {
+  // Exiting (rather than dying by the signal) writes a --cpu-prof profile.
+  if (process.listenerCount('SIGTERM') === 0) process.on('SIGTERM', () => process.exit(0));
   process.on('message', (message) => {
     if (message?.type !== 'stats') return;
     if (message.gc && typeof globalThis.gc === 'function') {

@@ -95,9 +95,15 @@ function filter(request: Request, response: Response): boolean {
  */
 function flushEventStreamWrites(response: Response): void {
   const write = response.write;
+  // Decided once the headers are out (a broadcast writes to every stream: no header
+  // lookups per write); only a compressed event stream has anything to flush.
+  let flushes: boolean | undefined;
   response.write = function (this: Response, ...args: Parameters<Response['write']>) {
     const accepted = write.apply(this, args);
-    if (isEventStream(this)) this.flush();
+    if (flushes === undefined && this.headersSent) {
+      flushes = isEventStream(this) && this.getHeader('Content-Encoding') !== undefined;
+    }
+    if (flushes ?? isEventStream(this)) this.flush();
     return accepted;
   } as Response['write'];
 }

@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { frameEvent } from '../streaming/sse-frame.js';
-import { StreamRegistry } from '../streaming/stream-registry.js';
+import { FramedForUser, StreamRegistry } from '../streaming/stream-registry.js';
 import { BROADCAST, Notification } from './notification.js';
 import { UnreadCounts } from './unread-counts.js';
 
 /**
  * Delivers stored notifications to the open streams that should have them. Each
  * notification is serialized and framed once, then the same string is written to
- * every stream it goes to; the recipients' unread counts follow.
+ * every stream it goes to, with the recipient's new `unread-count` in the same write.
  */
 @Injectable()
 export class NotificationRouter {
@@ -22,15 +22,45 @@ export class NotificationRouter {
   deliver(notification: Notification, json: string): void {
     const receivedAt = performance.now();
     const frame = frameNotification(notification, json);
+    this.unread.advance(notification);
+    const framed = framedWithCounts(frame, (userId) =>
+      this.unread.frameAfter(userId, notification.id),
+    );
     let streams = 0;
     if (notification.recipient === BROADCAST) {
-      streams = this.streams.sendToAll(frame, notification.id, notification.actorId);
+      streams = this.streams.sendToAll(framed, notification.id, notification.actorId);
     } else if (notification.recipient !== notification.actorId) {
-      streams = this.streams.sendToUser(notification.recipient, frame, notification.id);
+      const { frame: withCount, ifDropped } = framed(notification.recipient);
+      streams = this.streams.sendToUser(
+        notification.recipient,
+        withCount,
+        notification.id,
+        ifDropped,
+      );
     }
     this.metrics.delivered(streams, receivedAt);
-    this.unread.delivered(notification);
   }
+}
+
+/**
+ * The notification's frame followed by the user's new unread count, in one write per
+ * stream. Users mostly share a few count values, so each combination is encoded once per
+ * notification and the same Buffer goes to every stream that needs it, as the plain
+ * frame does to streams whose count did not move.
+ */
+function framedWithCounts(
+  frame: string,
+  countFrame: (userId: string) => string | null,
+): FramedForUser {
+  const plain = Buffer.from(frame);
+  const combined = new Map<string, Buffer>();
+  return (userId) => {
+    const count = countFrame(userId);
+    if (count === null) return { frame: plain, ifDropped: null };
+    let both = combined.get(count);
+    if (!both) combined.set(count, (both = Buffer.from(frame + count)));
+    return { frame: both, ifDropped: count };
+  };
 }
 
 /** A notification as one SSE event: its cursor as `id:`, its type as `event:`. */

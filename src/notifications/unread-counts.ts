@@ -19,7 +19,7 @@ export interface Tally {
  */
 @Injectable()
 export class UnreadCounts {
-  private readonly tallies = new Map<string, Tally>();
+  private readonly tallies = new Map<string, Followed>();
 
   constructor(
     private readonly store: NotificationStore,
@@ -32,31 +32,42 @@ export class UnreadCounts {
    */
   async current(userId: string): Promise<Tally> {
     const cached = this.tallies.get(userId);
-    if (cached) return { ...cached };
+    if (cached) return { count: cached.count, asOf: cached.asOf };
     const tally = await this.store.unreadCount(userId);
     if (this.streams.countFor(userId) > 0 && !this.tallies.has(userId)) {
-      this.tallies.set(userId, tally);
+      this.tallies.set(userId, followed(tally));
     }
-    return { ...(this.tallies.get(userId) ?? tally) };
+    const now = this.tallies.get(userId) ?? tally;
+    return { count: now.count, asOf: now.asOf };
   }
 
-  /** A notification was delivered: every user it is for has one more unread. */
-  delivered(notification: Notification): void {
+  /**
+   * A notification is being delivered: every followed user it is for has one more
+   * unread. Their new `unread-count` frames are then read with {@link frameAfter}, so
+   * that each stream gets the count in the same write as the notification.
+   */
+  advance(notification: Notification): void {
     if (notification.recipient === BROADCAST) {
       for (const [userId, tally] of this.tallies) {
-        if (userId !== notification.actorId) this.increment(userId, tally, notification.id);
+        if (userId !== notification.actorId) increment(tally, notification.id);
       }
     } else {
       const tally = this.tallies.get(notification.recipient);
-      if (tally) this.increment(notification.recipient, tally, notification.id);
+      if (tally) increment(tally, notification.id);
     }
+  }
+
+  /** The user's `unread-count` frame if `cursor` moved their count (see {@link advance}). */
+  frameAfter(userId: string, cursor: string): string | null {
+    const tally = this.tallies.get(userId);
+    return tally?.movedBy === cursor ? tally.frame : null;
   }
 
   /** Something was read: recount from the store and tell the user's streams. */
   async recount(userId: string): Promise<number> {
     const tally = await this.store.unreadCount(userId);
     if (this.streams.countFor(userId) > 0) {
-      this.tallies.set(userId, tally);
+      this.tallies.set(userId, followed(tally));
       this.streams.sendToUser(userId, unreadFrame(tally.count));
     }
     return tally.count;
@@ -71,15 +82,37 @@ export class UnreadCounts {
   get size(): number {
     return this.tallies.size;
   }
-
-  private increment(userId: string, tally: Tally, cursor: string): void {
-    if (tally.asOf !== null && !isAfter(cursor, tally.asOf)) return;
-    tally.count += 1;
-    tally.asOf = cursor;
-    this.streams.sendToUser(userId, unreadFrame(tally.count));
-  }
 }
 
+/** A followed user's count, its frame, and the notification that last moved it. */
+interface Followed extends Tally {
+  frame: string;
+  movedBy: string | null;
+}
+
+function followed(tally: Tally): Followed {
+  return { ...tally, frame: unreadFrame(tally.count), movedBy: null };
+}
+
+/** One more unread, unless the count already includes `cursor`. */
+function increment(tally: Followed, cursor: string): void {
+  if (tally.asOf !== null && !isAfter(cursor, tally.asOf)) return;
+  tally.count += 1;
+  tally.asOf = cursor;
+  tally.frame = unreadFrame(tally.count);
+  tally.movedBy = cursor;
+}
+
+/**
+ * The `unread-count` frame for a count. A broadcast moves every connected user's count,
+ * mostly to the same few values, so frames are kept for counts up to a bound instead of
+ * being built per user.
+ */
 export function unreadFrame(count: number): string {
-  return frameControl('unread-count', { count });
+  if (count > MEMO_LIMIT) return frameControl('unread-count', { count });
+  let frame = unreadFrames[count];
+  if (frame === undefined) unreadFrames[count] = frame = frameControl('unread-count', { count });
+  return frame;
 }
+const MEMO_LIMIT = 10_000;
+const unreadFrames: string[] = [];

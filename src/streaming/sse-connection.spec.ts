@@ -15,7 +15,7 @@ function connect(overrides: Partial<SseConnectionOptions> = {}) {
     onClose,
     ...overrides,
   });
-  connection.open({ write: (chunk) => written.push(chunk) }, endResponse);
+  connection.open({ write: (chunk) => written.push(String(chunk)) }, endResponse);
   return { connection, written, onClose, endResponse };
 }
 
@@ -43,7 +43,7 @@ describe(SseConnection.name, () => {
         onClose: () => undefined,
       });
       connection.send('id: 1\ndata: early\n\n', '1');
-      connection.open({ write: (chunk) => written.push(chunk) }, () => undefined);
+      connection.open({ write: (chunk) => written.push(String(chunk)) }, () => undefined);
       connection.send('id: 2\ndata: later\n\n', '2');
       expect(written).toEqual([
         'retry: 3000\n\n',

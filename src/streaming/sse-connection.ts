@@ -1,9 +1,12 @@
 import { isAfter } from '../cursor.js';
 import { frameComment, frameControl, frameRetry } from './sse-frame.js';
 
+/** Framed bytes: a string, or a Buffer encoded once and written to many streams. */
+export type Chunk = string | Buffer;
+
 /** Where a connection's bytes go: Nest's SSE stream for the response. */
 export interface SseSink {
-  write(chunk: string): unknown;
+  write(chunk: Chunk): unknown;
   /** Characters written and not yet sent to the client. */
   buffered?(): number;
   /** Drops the connection at once, unsent data and all. */
@@ -58,9 +61,9 @@ export class SseConnection {
   /** Where the stream started in the store's history, for a catch-up before any notification. */
   private startPoint: string | null = null;
   /** Live events held back while a replay runs; null once the stream is live. */
-  private backlog: { frame: string; cursor: string | null }[] | null = null;
+  private backlog: { frame: Chunk; cursor: string | null; ifDropped: Chunk | null }[] | null = null;
   /** Frames written before the sink existed (see {@link write}). */
-  private beforeOpen: string[] = [];
+  private beforeOpen: Chunk[] = [];
   private closed = false;
   private readonly timers = new Set<NodeJS.Timeout>();
 
@@ -125,9 +128,9 @@ export class SseConnection {
    * Delivers a live event. A notification (one with a cursor) is dropped when this
    * stream has already sent it or anything newer: the replay may have carried it.
    */
-  send(frame: string, cursor: string | null = null): void {
-    if (this.backlog) this.backlog.push({ frame, cursor });
-    else this.sendInOrder(frame, cursor);
+  send(frame: Chunk, cursor: string | null = null, ifDropped: Chunk | null = null): void {
+    if (this.backlog) this.backlog.push({ frame, cursor, ifDropped });
+    else this.sendInOrder(frame, cursor, ifDropped);
   }
 
   /** Writes a replayed notification (replays bypass the backlog). */
@@ -143,7 +146,7 @@ export class SseConnection {
     const backlog = this.backlog ?? [];
     this.backlog = null;
     if (fromScratch) this.lastCursor = null;
-    for (const { frame, cursor } of backlog) this.sendInOrder(frame, cursor);
+    for (const { frame, cursor, ifDropped } of backlog) this.sendInOrder(frame, cursor, ifDropped);
   }
 
   /**
@@ -151,7 +154,7 @@ export class SseConnection {
    * {@link open} (registered, but Nest has not subscribed yet) frames wait for the sink:
    * a catch-up may already have put the stream live, and live events must not vanish.
    */
-  write(frame: string): void {
+  write(frame: Chunk): void {
     if (this.closed) return;
     if (!this.sink) {
       this.beforeOpen.push(frame);
@@ -166,11 +169,16 @@ export class SseConnection {
     }
   }
 
-  private sendInOrder(frame: string, cursor: string | null): void {
-    if (cursor !== null) {
-      if (this.lastCursor !== null && !isAfter(cursor, this.lastCursor)) return;
-      this.lastCursor = cursor;
+  /**
+   * `ifDropped` is written instead when the notification is dropped: a frame sent with
+   * it (the unread count that goes with the notification) that still holds.
+   */
+  private sendInOrder(frame: Chunk, cursor: string | null, ifDropped: Chunk | null = null): void {
+    if (cursor !== null && this.lastCursor !== null && !isAfter(cursor, this.lastCursor)) {
+      if (ifDropped !== null) this.write(ifDropped);
+      return;
     }
+    if (cursor !== null) this.lastCursor = cursor;
     this.write(frame);
   }
 

@@ -1,7 +1,6 @@
 import type { Response } from 'express';
-import type { Readable } from 'node:stream';
 import { Observable } from 'rxjs';
-import type { SseConnection, SseSink } from './sse-connection.js';
+import type { Chunk, SseConnection, SseSink } from './sse-connection.js';
 
 /**
  * Serves a connection through a Nest `@Sse` route and returns the Observable the
@@ -11,11 +10,14 @@ import type { SseConnection, SseSink } from './sse-connection.js';
  *
  * Why the bytes bypass the Observable's values: Nest's `SseStream` gives every
  * message without an `id` a per-connection counter id, which would put `id:` on
- * `retry:` and on control events and corrupt the client's Last-Event-ID. Nest
- * pipes that stream into the response, so the stream is taken from the
- * response's standard `pipe` event and written pre-framed strings, which it
- * forwards unchanged (after committing the SSE headers). Each event is thus
- * framed once per publish, with exactly the id the service chose.
+ * `retry:` and on control events and corrupt the client's Last-Event-ID. And each
+ * message would pass a Transform stream and a pipe before reaching the response: at
+ * 10,000 streams per broadcast that machinery cost more than the socket writes. So
+ * Nest keeps what it is good at (the route, the guards, committing the SSE headers
+ * when it pipes its stream into the response, ending the response when the Observable
+ * completes) and the connection writes its pre-framed strings straight into the
+ * response, once Nest has piped (the response's standard `pipe` event). Each event is
+ * thus framed once per publish, with exactly the id the service chose.
  *
  * `onOpen` runs once the stream has sent `retry:` (to start a replay, say).
  */
@@ -24,42 +26,44 @@ export function serveSse(
   connection: SseConnection,
   onOpen: () => void = () => undefined,
 ): Observable<never> {
-  let sink: SseSink | null = null;
-  const capture = (source: Readable & SseSink) => {
-    sink = measured(source, response);
+  let nestStream: NestSseStream | null = null;
+  const capture = (source: NestSseStream) => {
+    nestStream = source;
   };
   response.once('pipe', capture);
   // A client that leaves before Nest subscribes would otherwise keep its slot.
   response.once('close', () => connection.close());
   return new Observable<never>((subscriber) => {
     response.off('pipe', capture);
-    if (!sink) {
+    try {
+      if (!nestStream) throw new Error('Nest did not pipe an SSE stream into the response');
+      // Nest would commit the headers on its next timer tick or first message; the
+      // connection writes `retry:` now, and straight into the response.
+      nestStream.commitHeaders();
+    } catch (error) {
       connection.close('error');
-      subscriber.error(new Error('Nest did not pipe an SSE stream into the response'));
+      subscriber.error(error);
       return;
     }
-    connection.open(sink, () => subscriber.complete());
+    connection.open(responseSink(response), () => subscriber.complete());
     onOpen();
     return () => connection.close();
   });
 }
 
+/** What this module needs of Nest's `SseStream` (it commits the SSE headers once). */
+interface NestSseStream {
+  commitHeaders(): void;
+}
+
 /**
- * Nest's stream with a measure of what it holds: characters written into it and not yet
- * handed on to the response (it stops handing on while the response is backed up), plus
- * what the response and its socket still buffer.
+ * The response as a sink. What it still buffers (its own queue and its socket's, which
+ * `writableLength` adds up) is what a slow client holds in this process's memory.
  */
-function measured(stream: Readable & SseSink, response: Response): SseSink {
-  let pending = 0;
-  stream.on('data', (chunk: string) => {
-    pending = Math.max(0, pending - chunk.length);
-  });
+function responseSink(response: Response): SseSink {
   return {
-    write: (chunk: string) => {
-      pending += chunk.length;
-      return stream.write(chunk);
-    },
-    buffered: () => pending + response.writableLength,
+    write: (chunk: Chunk) => response.write(chunk),
+    buffered: () => response.writableLength,
     abort: () => response.destroy(),
   };
 }

@@ -53,8 +53,8 @@ describe(StreamRegistry.name, () => {
       const a = fakeConnection('a');
       const b = fakeConnection('b');
       [actor, a, b].forEach(({ connection }) => registry.add(connection));
-      registry.sendToAll('B', '7', 'actor');
-      expect([actor.frames, a.frames, b.frames]).toEqual([[], ['B'], ['B']]);
+      registry.sendToAll((userId) => ({ frame: `B for ${userId}`, ifDropped: null }), '7', 'actor');
+      expect([actor.frames, a.frames, b.frames]).toEqual([[], ['B for a'], ['B for b']]);
     });
   });
 

@@ -1,6 +1,9 @@
 import { BeforeApplicationShutdown, Injectable, Optional } from '@nestjs/common';
 import { MetricsService } from '../metrics/metrics.service.js';
-import type { SseConnection } from './sse-connection.js';
+import type { Chunk, SseConnection } from './sse-connection.js';
+
+/** How an event is framed for one user's streams, and what they get if it was sent already. */
+export type FramedForUser = (userId: string) => { frame: Chunk; ifDropped: Chunk | null };
 
 /**
  * Open streams, keyed by user (or by a resource, see SseConnection.key). Delivering to one key touches
@@ -37,21 +40,31 @@ export class StreamRegistry implements BeforeApplicationShutdown {
 
   /**
    * Sends one framed event (a notification when it has a cursor) to every stream of one
-   * user. Returns the number of streams it was handed to (for the deliveries metric).
+   * user (`ifDropped`: see SseConnection.send). Returns the number of streams it was
+   * handed to (for the deliveries metric).
    */
-  sendToUser(userId: string, frame: string, cursor: string | null = null): number {
+  sendToUser(
+    userId: string,
+    frame: Chunk,
+    cursor: string | null = null,
+    ifDropped: Chunk | null = null,
+  ): number {
     const streams = this.byUser.get(userId);
     if (!streams) return 0;
-    for (const connection of streams) connection.send(frame, cursor);
+    for (const connection of streams) connection.send(frame, cursor, ifDropped);
     return streams.size;
   }
 
-  /** Sends one framed event to every stream, except those of `exceptUserId`; returns how many. */
-  sendToAll(frame: string, cursor: string | null, exceptUserId: string | null): number {
+  /**
+   * Sends one event to every stream, except those of `exceptUserId`, framed for each
+   * user by `framed` (with their unread count, say); returns how many.
+   */
+  sendToAll(framed: FramedForUser, cursor: string | null, exceptUserId: string | null): number {
     let count = 0;
     for (const connection of this.all) {
       if (connection.userId !== exceptUserId) {
-        connection.send(frame, cursor);
+        const { frame, ifDropped } = framed(connection.userId);
+        connection.send(frame, cursor, ifDropped);
         count++;
       }
     }
