@@ -54,6 +54,7 @@ function openStream(base, userId, lastEventId) {
     const stream = streams.get(userId) ?? { userId, lastId: lastEventId ?? null };
     stream.request = request;
     stream.ended = false;
+    stream.opened = false;
     streams.set(userId, stream);
     request.on('error', (error) => (stream.opened ? undefined : fail(error)));
     request.on('response', (response) => {

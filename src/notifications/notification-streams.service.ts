@@ -154,6 +154,7 @@ export class NotificationStreamsService {
       const page = await this.store.readAfter(connection.userId, after, REPLAY_PAGE);
       for (const notification of page) {
         connection.replay(frameNotification(notification), notification.id);
+        await connection.drained();
       }
       this.metrics.replayed.inc(page.length);
       if (page.length < REPLAY_PAGE) break;

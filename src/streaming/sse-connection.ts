@@ -11,6 +11,8 @@ export interface SseSink {
   buffered?(): number;
   /** Drops the connection at once, unsent data and all. */
   abort?(): void;
+  /** Null when the sink takes more at once; else resolves once it has drained (or closed). */
+  drained?(): Promise<void> | null;
 }
 
 export interface SseConnectionOptions {
@@ -131,6 +133,15 @@ export class SseConnection {
   send(frame: Chunk, cursor: string | null = null, ifDropped: Chunk | null = null): void {
     if (this.backlog) this.backlog.push({ frame, cursor, ifDropped });
     else this.sendInOrder(frame, cursor, ifDropped);
+  }
+
+  /**
+   * Null when more may be written at once; else resolves when the client has taken what
+   * was written. A replay awaits it between events, so that a long history is sent at the
+   * client's pace instead of piling up here and tripping the slow-consumer limit.
+   */
+  drained(): Promise<void> | null {
+    return this.closed ? null : (this.sink?.drained?.() ?? null);
   }
 
   /** Writes a replayed notification (replays bypass the backlog). */

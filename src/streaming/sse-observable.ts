@@ -65,5 +65,17 @@ function responseSink(response: Response): SseSink {
     write: (chunk: Chunk) => response.write(chunk),
     buffered: () => response.writableLength,
     abort: () => response.destroy(),
+    drained: () =>
+      response.writableNeedDrain
+        ? new Promise<void>((resolve) => {
+            const done = () => {
+              response.off('drain', done);
+              response.off('close', done);
+              resolve();
+            };
+            response.on('drain', done);
+            response.on('close', done);
+          })
+        : null,
   };
 }

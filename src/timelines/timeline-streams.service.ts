@@ -117,7 +117,10 @@ export class TimelineStreamsService implements OnModuleInit, BeforeApplicationSh
       let after = cursor;
       while (connection.isOpen) {
         const page = await this.store.readAfter(connection.key, after, REPLAY_PAGE);
-        for (const event of page) connection.replay(frameTimelineEvent(event), event.id);
+        for (const event of page) {
+          connection.replay(frameTimelineEvent(event), event.id);
+          await connection.drained();
+        }
         if (page.length < REPLAY_PAGE) break;
         after = page[page.length - 1].id;
       }

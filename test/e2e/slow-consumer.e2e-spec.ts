@@ -51,4 +51,52 @@ describe('A client that stops reading (MAX_BUFFERED_BYTES)', () => {
     expect(reader.events).toHaveLength(sent);
     stalled.destroy();
   }, 60000);
+
+  it("replays a history larger than the limit at the client's pace, without dropping it", async () => {
+    const body = 'r'.repeat(9000);
+    const first = await request(t.url)
+      .post('/notifications')
+      .set(bearer(service))
+      .send({ recipients: ['returning'], type: 'test.bulk', title: 'seen', body })
+      .expect(201);
+    const seen = (first.body as { items: { id: string }[] }).items[0].id;
+    // About 9 MB missed: more than the socket buffers take at once, 140 times the limit.
+    for (let i = 0; i < 1000; i++) {
+      await request(t.url)
+        .post('/notifications')
+        .set(bearer(service))
+        .send({ recipients: ['returning'], type: 'test.bulk', title: `missed ${i}`, body })
+        .expect(201);
+    }
+    const metrics = t.app.get(MetricsService);
+    const dropsBefore = (await metrics.slowConsumersDropped.get()).values[0]?.value;
+    // A raw client that reads in sips (64 KiB, then a 10 ms pause), so that the kernel's
+    // socket buffers stay small and the replay has to wait for it.
+    const { port } = new URL(t.url);
+    const sipping = net.connect(Number(port), '127.0.0.1');
+    await new Promise<void>((resolve) => sipping.once('connect', resolve));
+    sipping.write(
+      `GET /notifications/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nLast-Event-ID: ${seen}\r\n` +
+        `Authorization: Bearer ${token('returning')}\r\n\r\n`,
+    );
+    let text = '';
+    let sinceSip = 0;
+    let closed = false;
+    sipping.setEncoding('latin1');
+    sipping.on('data', (chunk: string) => {
+      text += chunk;
+      sinceSip += chunk.length;
+      if (sinceSip < 65536) return;
+      sinceSip = 0;
+      sipping.pause();
+      setTimeout(() => sipping.resume(), 10);
+    });
+    sipping.on('close', () => (closed = true));
+    const titles = () => [...text.matchAll(/"title":"(missed \d+)"/g)].map((m) => m[1]);
+    await eventually(() => titles().length === 1000 || closed, 'the whole history', 30000);
+    expect(closed).toBe(false);
+    expect(titles()).toEqual(Array.from({ length: 1000 }, (_, i) => `missed ${i}`));
+    expect((await metrics.slowConsumersDropped.get()).values[0]?.value).toBe(dropsBefore);
+    sipping.destroy();
+  }, 60000);
 });
