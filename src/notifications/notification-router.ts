@@ -23,20 +23,17 @@ export class NotificationRouter {
     const receivedAt = performance.now();
     const frame = frameNotification(notification, json);
     this.unread.advance(notification);
-    const framed = framedWithCounts(frame, (userId) =>
-      this.unread.frameAfter(userId, notification.id),
-    );
     let streams = 0;
     if (notification.recipient === BROADCAST) {
+      const framed = framedWithCounts(frame, (userId) =>
+        this.unread.frameAfter(userId, notification.id),
+      );
       streams = this.streams.sendToAll(framed, notification.id, notification.actorId);
     } else if (notification.recipient !== notification.actorId) {
-      const { frame: withCount, ifDropped } = framed(notification.recipient);
-      streams = this.streams.sendToUser(
-        notification.recipient,
-        withCount,
-        notification.id,
-        ifDropped,
-      );
+      const { recipient } = notification;
+      const count = this.unread.frameAfter(recipient, notification.id);
+      const withCount = count === null ? frame : frame + count;
+      streams = this.streams.sendToUser(recipient, withCount, notification.id, count);
     }
     this.metrics.delivered(streams, receivedAt);
   }
@@ -54,12 +51,15 @@ function framedWithCounts(
 ): FramedForUser {
   const plain = Buffer.from(frame);
   const combined = new Map<string, Buffer>();
-  return (userId) => {
+  return (userId, connection, cursor) => {
     const count = countFrame(userId);
-    if (count === null) return { frame: plain, ifDropped: null };
+    if (count === null) {
+      connection.send(plain, cursor);
+      return;
+    }
     let both = combined.get(count);
     if (!both) combined.set(count, (both = Buffer.from(frame + count)));
-    return { frame: both, ifDropped: count };
+    connection.send(both, cursor, count);
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import { ServerResponse } from 'node:http';
 import { Observable } from 'rxjs';
 import type { Chunk, SseConnection, SseSink } from './sse-connection.js';
 
@@ -56,13 +57,21 @@ interface NestSseStream {
   commitHeaders(): void;
 }
 
+const nodeWrite = ServerResponse.prototype.write as (this: ServerResponse, chunk: Chunk) => boolean;
+
 /**
  * The response as a sink. What it still buffers (its own queue and its socket's, which
  * `writableLength` adds up) is what a slow client holds in this process's memory.
  */
 function responseSink(response: Response): SseSink {
+  // Uncompressed, the gzip middleware's wrappers of `write` only pass the chunk on; a
+  // broadcast writes to every stream, so such a stream writes to Node's response itself.
+  const write =
+    response.getHeader('Content-Encoding') === undefined
+      ? (chunk: Chunk) => nodeWrite.call(response, chunk)
+      : (chunk: Chunk) => response.write(chunk);
   return {
-    write: (chunk: Chunk) => response.write(chunk),
+    write,
     buffered: () => response.writableLength,
     abort: () => response.destroy(),
     drained: () =>

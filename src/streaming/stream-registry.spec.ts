@@ -53,7 +53,11 @@ describe(StreamRegistry.name, () => {
       const a = fakeConnection('a');
       const b = fakeConnection('b');
       [actor, a, b].forEach(({ connection }) => registry.add(connection));
-      registry.sendToAll((userId) => ({ frame: `B for ${userId}`, ifDropped: null }), '7', 'actor');
+      registry.sendToAll(
+        (userId, connection, cursor) => connection.send(`B for ${userId}`, cursor),
+        '7',
+        'actor',
+      );
       expect([actor.frames, a.frames, b.frames]).toEqual([[], ['B for a'], ['B for b']]);
     });
   });

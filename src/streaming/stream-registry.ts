@@ -2,8 +2,12 @@ import { BeforeApplicationShutdown, Injectable, Optional } from '@nestjs/common'
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { Chunk, SseConnection } from './sse-connection.js';
 
-/** How an event is framed for one user's streams, and what they get if it was sent already. */
-export type FramedForUser = (userId: string) => { frame: Chunk; ifDropped: Chunk | null };
+/** Sends an event to one stream of a user, framed for that user (see SseConnection.send). */
+export type FramedForUser = (
+  userId: string,
+  connection: SseConnection,
+  cursor: string | null,
+) => void;
 
 /**
  * Open streams, keyed by user (or by a resource, see SseConnection.key). Delivering to one key touches
@@ -63,8 +67,7 @@ export class StreamRegistry implements BeforeApplicationShutdown {
     let count = 0;
     for (const connection of this.all) {
       if (connection.userId !== exceptUserId) {
-        const { frame, ifDropped } = framed(connection.userId);
-        connection.send(frame, cursor, ifDropped);
+        framed(connection.userId, connection, cursor);
         count++;
       }
     }
