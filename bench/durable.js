@@ -145,7 +145,7 @@ export async function measureDurable() {
     results.latency.push(await latency(single.url, single.url, 'one instance, SQLite'));
     printLatency(results.latency.at(-1));
   } finally {
-    single.stop();
+    await single.stop();
   }
   const redis = await startRedis();
   if (!redis) {
@@ -162,8 +162,7 @@ export async function measureDurable() {
     results.latency.push(await latency(a.url, b.url, 'instance A → instance B, Redis'));
     printLatency(results.latency.at(-1));
   } finally {
-    a.stop();
-    b.stop();
+    await Promise.all([a.stop(), b.stop()]);
     redis.stop();
   }
   return results;

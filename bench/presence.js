@@ -112,6 +112,6 @@ try {
       (lost.length ? ` (not for: ${lost.map((m) => m.id).join(', ')})` : ''),
   );
 } finally {
-  service.stop();
+  await service.stop();
   agent.destroy();
 }

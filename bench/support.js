@@ -42,11 +42,19 @@ export function startService(env = {}) {
       child.stdout.resume();
       ready({
         url: match[1],
-        stop: () => (child.kill('SIGTERM'), rmSync(dataDir, { recursive: true, force: true })),
+        // Resolves once it has exited: SIGTERM, then SIGKILL if it is still there after 10 s.
+        stop: async () => {
+          const exited = new Promise((done) => child.once('exit', done));
+          child.kill('SIGTERM');
+          const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+          await exited;
+          clearTimeout(kill);
+          rmSync(dataDir, { recursive: true, force: true });
+        },
       });
     };
     child.stdout.on('data', watchStartUp);
-    child.on('exit', (code) => fail(new Error(`service exited with ${code}: ${out}`)));
+    child.once('exit', (code) => fail(new Error(`service exited with ${code}: ${out}`)));
   });
 }
 
