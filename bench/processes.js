@@ -23,6 +23,19 @@ export function spawnNode(script, { cpu, nodeArgs = [], env = {} } = {}) {
   });
 }
 
+/**
+ * SIGTERM (a server then exits on its own, writing its CPU profile if asked), SIGKILL if it
+ * is still there after 10 s; resolves once it has exited.
+ */
+export async function stopProcess(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((done) => child.once('exit', done));
+  child.kill('SIGTERM');
+  const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(kill);
+}
+
 /** Sends commands to a child over IPC and matches the answers by id. */
 export class IpcPeer {
   #next = 0;
@@ -95,12 +108,7 @@ export async function startServer(kind, env = {}) {
     url: `http://127.0.0.1:${port}`,
     stats: (gc = false) => peer.request({ type: 'stats', gc }),
     stop: async () => {
-      const exited = new Promise((done) => child.once('exit', done));
-      // SIGTERM first, so that a CPU profile gets written; SIGKILL if it lingers.
-      child.kill('SIGTERM');
-      const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(kill);
+      await stopProcess(child);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

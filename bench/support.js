@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import jwt from 'jsonwebtoken';
 import { DEV_JWT_SECRET } from '../dist/config.js';
+import { stopProcess } from './processes.js';
 
 /** A token signed with the development secret the service uses when JWT_SECRET is unset. */
 export const devToken = (sub, roles = []) =>
@@ -42,13 +43,8 @@ export function startService(env = {}) {
       child.stdout.resume();
       ready({
         url: match[1],
-        // Resolves once it has exited: SIGTERM, then SIGKILL if it is still there after 10 s.
         stop: async () => {
-          const exited = new Promise((done) => child.once('exit', done));
-          child.kill('SIGTERM');
-          const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-          await exited;
-          clearTimeout(kill);
+          await stopProcess(child);
           rmSync(dataDir, { recursive: true, force: true });
         },
       });
