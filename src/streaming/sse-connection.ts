@@ -4,10 +4,10 @@ import { frameComment, frameControl, frameRetry } from './sse-frame.js';
 /** Framed bytes: a string, or a Buffer encoded once and written to many streams. */
 export type Chunk = string | Buffer;
 
-/** Where a connection's bytes go: Nest's SSE stream for the response. */
+/** Where a connection's bytes go: the HTTP response of the stream. */
 export interface SseSink {
   write(chunk: Chunk): unknown;
-  /** Characters written and not yet sent to the client. */
+  /** Bytes written and not yet handed to the kernel for the client. */
   buffered?(): number;
   /** Drops the connection at once, unsent data and all. */
   abort?(): void;
