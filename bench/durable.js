@@ -5,43 +5,26 @@
 // alone: `npm run build && node bench/durable.js`.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import { devToken, postJson, startService } from './support.js';
+import { devToken, openBlocks, postJson, startService } from './support.js';
 
 const THROUGHPUT_STREAMS = Number(process.env.THROUGHPUT_STREAMS ?? 100);
 const THROUGHPUT_NOTIFICATIONS = Number(process.env.THROUGHPUT_NOTIFICATIONS ?? 3000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-const token = devToken;
-const service = token('bench-service', ['service']);
+const service = devToken('bench-service', ['service']);
 
 /** One stream; calls onEvent(title, receivedAt) for each notification. */
-function openStream(url, userId, onEvent) {
-  return new Promise((ready, fail) => {
-    const req = http.get(
-      `${url}/notifications/stream`,
-      { headers: { Authorization: `Bearer ${token(userId)}` } },
-      (res) => {
-        if (res.statusCode !== 200) return fail(new Error(`stream ${userId}: ${res.statusCode}`));
-        res.setEncoding('utf8');
-        let buffer = '';
-        res.on('data', (chunk) => {
-          const now = performance.now();
-          buffer += chunk;
-          let end;
-          while ((end = buffer.indexOf('\n\n')) !== -1) {
-            const block = buffer.slice(0, end).replace(/^\n+/, '');
-            buffer = buffer.slice(end + 2);
-            const title = /"title":"(bench-[^"]+)"/.exec(block);
-            if (title && block.startsWith('id: ')) onEvent(title[1], now);
-            else if (block.startsWith('retry:')) ready(req);
-          }
-        });
-      },
-    );
-    req.on('error', fail);
+const openStream = (url, userId, onEvent) =>
+  openBlocks(url, {
+    path: '/notifications/stream',
+    userId,
+    isReady: (block) => block.startsWith('retry:'),
+    onBlock: (block, receivedAt) => {
+      const title = /"title":"(bench-[^"]+)"/.exec(block);
+      if (title && block.startsWith('id: ')) onEvent(title[1], receivedAt);
+    },
   });
-}
 
 const post = (url, body) =>
   postJson(`${url}/notifications`, { agent, token: service, body, status: 201 });

@@ -5,7 +5,7 @@
 //   npm run build && node bench/presence.js            (WATCHERS=100 MOVERS=4 CONCURRENCY=16 DURATION_MS=5000)
 //   REDIS_URL=redis://127.0.0.1:6379 node bench/presence.js     (the same through Redis)
 import http from 'node:http';
-import { devToken, postJson, startService } from './support.js';
+import { devToken, openBlocks, postJson, startService } from './support.js';
 
 const WATCHERS = Number(process.env.WATCHERS ?? 100);
 const MOVERS = Number(process.env.MOVERS ?? 4);
@@ -14,33 +14,17 @@ const DURATION_MS = Number(process.env.DURATION_MS ?? 5000);
 const DOCUMENT = 'bench-doc';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-const token = (sub) => devToken(sub);
 
 /** One presence stream; resolves once its snapshot arrived; onMove(x) for each move event. */
-function watch(url, userId, onMove) {
-  return new Promise((ready, fail) => {
-    const req = http.get(
-      `${url}/documents/${DOCUMENT}/presence/stream`,
-      { headers: { Authorization: `Bearer ${token(userId)}` } },
-      (res) => {
-        if (res.statusCode !== 200) return fail(new Error(`stream ${userId}: ${res.statusCode}`));
-        res.setEncoding('utf8');
-        let buffer = '';
-        res.on('data', (chunk) => {
-          buffer += chunk;
-          let end;
-          while ((end = buffer.indexOf('\n\n')) !== -1) {
-            const block = buffer.slice(0, end).replace(/^\n+/, '');
-            buffer = buffer.slice(end + 2);
-            if (block.startsWith('event: move\n')) onMove(JSON.parse(block.slice(18)));
-            else if (block.startsWith('event: snapshot\n')) ready(req);
-          }
-        });
-      },
-    );
-    req.on('error', fail);
+const watch = (url, userId, onMove) =>
+  openBlocks(url, {
+    path: `/documents/${DOCUMENT}/presence/stream`,
+    userId,
+    isReady: (block) => block.startsWith('event: snapshot\n'),
+    onBlock: (block) => {
+      if (block.startsWith('event: move\n')) onMove(JSON.parse(block.slice(18)));
+    },
   });
-}
 
 const move = (url, userToken, x, y) =>
   postJson(`${url}/documents/${DOCUMENT}/presence`, {
@@ -56,7 +40,7 @@ const service = await startService(
 try {
   const movers = Array.from({ length: MOVERS }, (_, i) => ({
     id: `mover-${i}`,
-    token: token(`mover-${i}`),
+    token: devToken(`mover-${i}`),
   }));
   let received = 0;
   const lastSeen = new Map(); // mover → the last x watcher 0 saw

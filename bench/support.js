@@ -80,3 +80,34 @@ export function postJson(url, { agent, token, body, status }) {
     req.end(payload);
   });
 }
+
+/**
+ * A raw SSE stream of `userId` at `path`: `onBlock(block, receivedAt)` for each event block
+ * (blank lines before it trimmed, `receivedAt` from performance.now() when its chunk came);
+ * resolves with the request once a block passes `isReady`.
+ */
+export function openBlocks(url, { path, userId, isReady, onBlock }) {
+  return new Promise((ready, fail) => {
+    const req = http.get(
+      `${url}${path}`,
+      { headers: { Authorization: `Bearer ${devToken(userId)}` } },
+      (res) => {
+        if (res.statusCode !== 200) return fail(new Error(`stream ${userId}: ${res.statusCode}`));
+        res.setEncoding('utf8');
+        let buffer = '';
+        res.on('data', (chunk) => {
+          const receivedAt = performance.now();
+          buffer += chunk;
+          let end;
+          while ((end = buffer.indexOf('\n\n')) !== -1) {
+            const block = buffer.slice(0, end).replace(/^\n+/, '');
+            buffer = buffer.slice(end + 2);
+            if (isReady(block)) ready(req);
+            else onBlock(block, receivedAt);
+          }
+        });
+      },
+    );
+    req.on('error', fail);
+  });
+}

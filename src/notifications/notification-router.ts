@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { frameEvent } from '../streaming/sse-frame.js';
-import { FramedForUser, StreamRegistry } from '../streaming/stream-registry.js';
+import { SendToStream, StreamRegistry } from '../streaming/stream-registry.js';
 import { BROADCAST, Notification } from './notification.js';
 import { UnreadCounts } from './unread-counts.js';
 
@@ -25,10 +25,10 @@ export class NotificationRouter {
     this.unread.advance(notification);
     let streams = 0;
     if (notification.recipient === BROADCAST) {
-      const framed = framedWithCounts(frame, (userId) =>
+      const send = sendWithCounts(frame, notification.id, (userId) =>
         this.unread.frameAfter(userId, notification.id),
       );
-      streams = this.streams.sendToAll(framed, notification.id, notification.actorId);
+      streams = this.streams.sendToAll(send, notification.actorId);
     } else if (notification.recipient !== notification.actorId) {
       const { recipient } = notification;
       const count = this.unread.frameAfter(recipient, notification.id);
@@ -45,14 +45,15 @@ export class NotificationRouter {
  * notification and the same Buffer goes to every stream that needs it, as the plain
  * frame does to streams whose count did not move.
  */
-function framedWithCounts(
+function sendWithCounts(
   frame: string,
+  cursor: string,
   countFrame: (userId: string) => string | null,
-): FramedForUser {
+): SendToStream {
   const plain = Buffer.from(frame);
   const combined = new Map<string, Buffer>();
-  return (userId, connection, cursor) => {
-    const count = countFrame(userId);
+  return (connection) => {
+    const count = countFrame(connection.userId);
     if (count === null) {
       connection.send(plain, cursor);
       return;

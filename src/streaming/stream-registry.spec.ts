@@ -54,8 +54,7 @@ describe(StreamRegistry.name, () => {
       const b = fakeConnection('b');
       [actor, a, b].forEach(({ connection }) => registry.add(connection));
       registry.sendToAll(
-        (userId, connection, cursor) => connection.send(`B for ${userId}`, cursor),
-        '7',
+        (connection) => connection.send(`B for ${connection.userId}`, '7'),
         'actor',
       );
       expect([actor.frames, a.frames, b.frames]).toEqual([[], ['B for a'], ['B for b']]);

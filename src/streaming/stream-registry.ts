@@ -2,12 +2,8 @@ import { BeforeApplicationShutdown, Injectable, Optional } from '@nestjs/common'
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { Chunk, SseConnection } from './sse-connection.js';
 
-/** Sends an event to one stream of a user, framed for that user (see SseConnection.send). */
-export type FramedForUser = (
-  userId: string,
-  connection: SseConnection,
-  cursor: string | null,
-) => void;
+/** Sends an event to one stream, framed for that stream's user (see SseConnection.send). */
+export type SendToStream = (connection: SseConnection) => void;
 
 /**
  * Open streams, keyed by user (or by a resource, see SseConnection.key). Delivering to one key touches
@@ -60,14 +56,14 @@ export class StreamRegistry implements BeforeApplicationShutdown {
   }
 
   /**
-   * Sends one event to every stream, except those of `exceptUserId`, framed for each
-   * user by `framed` (with their unread count, say); returns how many.
+   * Sends one event to every stream, except those of `exceptUserId`, each through `send`
+   * (which frames it for the stream's user, with their unread count, say); returns how many.
    */
-  sendToAll(framed: FramedForUser, cursor: string | null, exceptUserId: string | null): number {
+  sendToAll(send: SendToStream, exceptUserId: string | null): number {
     let count = 0;
     for (const connection of this.all) {
       if (connection.userId !== exceptUserId) {
-        framed(connection.userId, connection, cursor);
+        send(connection);
         count++;
       }
     }
