@@ -34,6 +34,10 @@ export function serveSse(
   response.once('pipe', capture);
   // A client that leaves before Nest subscribes would otherwise keep its slot.
   response.once('close', () => connection.close());
+  // One that left even earlier, while a guard or the route awaited something, had its
+  // 'close' already, and Nest will never subscribe: without this its connection would
+  // stay registered for good, counting against the limits and buffering every event.
+  if (response.destroyed || response.req.socket?.destroyed) connection.close();
   return new Observable<never>((subscriber) => {
     response.off('pipe', capture);
     try {
