@@ -144,4 +144,47 @@ describeWithChromium('Tabs of one browser', () => {
       expect(tabs.flatMap((tab) => tab.errors)).toEqual([]);
     }, 40000);
   });
+
+  describe('electing the leader with broadcast, when messages cross', () => {
+    const user = 'tess-crossed';
+    /** How many streams the user's tabs have opened so far, from the service's log. */
+    const streamsOpened = () =>
+      service.output
+        .split('\n')
+        .filter((line) => line.includes('stream.opened') && line.includes(`"userId":"${user}"`))
+        .length;
+
+    it('ignores a resignation heard after another leader’s heartbeat: no second leader, no second stream', async () => {
+      const context = await browser.newContext();
+      try {
+        const pages: Page[] = [];
+        for (let i = 0; i < 2; i++) {
+          const { page } = await watchedPage(context);
+          await page.goto(`${service.url}/?election=broadcast`);
+          if (i === 0) await devSignIn(page, user);
+          else await waitLive(page);
+          pages.push(page);
+        }
+        await untilStreamsOpen(service, 1);
+        const leaders = await Promise.all(pages.map(isLeader));
+        expect(leaders.filter(Boolean)).toHaveLength(1);
+        const opened = streamsOpened();
+
+        // What a follower hears when a handover's messages cross: the resignation of a
+        // leader that is no longer the one it hears.
+        await pages[0].evaluate((channel) => {
+          const election = new BroadcastChannel(channel);
+          election.postMessage({ type: 'resign', id: 'an-earlier-leader' });
+          election.close();
+        }, `notification-hub-demo:${user}:election`);
+        // A follower that believed it would claim within half a second.
+        await sleep(1500);
+
+        expect(streamsOpened()).toBe(opened);
+        expect(await Promise.all(pages.map(isLeader))).toEqual(leaders);
+      } finally {
+        await context.close();
+      }
+    }, 30000);
+  });
 });

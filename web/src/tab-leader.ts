@@ -81,6 +81,8 @@ class BroadcastLeader implements TabLeader {
   private readonly channel: BroadcastChannel;
   private leading = false;
   private lastHeard = 0;
+  /** The id in the last heartbeat heard: the leader as far as this tab knows. */
+  private heardFrom: string | null = null;
   private lastSent = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
   private onChange: (leading: boolean) => void = () => undefined;
@@ -123,9 +125,16 @@ class BroadcastLeader implements TabLeader {
         break;
       case 'heartbeat':
         if (this.leading && message.id < this.id) this.setLeading(false);
-        if (!this.leading) this.lastHeard = Date.now();
+        if (!this.leading) {
+          this.lastHeard = Date.now();
+          this.heardFrom = message.id;
+        }
         break;
       case 'resign':
+        // Messages from different tabs may arrive in any order: a resignation heard
+        // after the successor's first heartbeat is stale, and claiming on it would
+        // make a second leader (and open a second stream) for a moment.
+        if (message.id !== this.heardFrom) break;
         // Claim after a short random wait, so that usually a single follower does.
         this.lastHeard = Date.now() - LEADER_TIMEOUT_MS + Math.random() * 200;
         break;
