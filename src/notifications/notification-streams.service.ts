@@ -1,15 +1,10 @@
-import {
-  HttpException,
-  HttpStatus,
-  Injectable,
-  Logger,
-  ServiceUnavailableException,
-} from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Observable } from 'rxjs';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AppConfig } from '../config.js';
 import { parseCursor } from '../cursor.js';
+import { StreamAdmission } from '../limits/stream-admission.js';
 import { logStreamOpened } from '../logging/stream-log.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { NotificationStore } from '../storage/notification-store.js';
@@ -44,21 +39,12 @@ export class NotificationStreamsService {
     private readonly store: NotificationStore,
     private readonly unread: UnreadCounts,
     private readonly metrics: MetricsService,
+    private readonly admission: StreamAdmission,
   ) {}
 
   /** `lastEventId`: the client's cursor (Last-Event-ID), or null for a fresh stream. */
   open(user: AuthUser, response: Response, lastEventId: string | null): Observable<never> {
-    if (this.registry.size >= this.config.maxStreams) {
-      throw new ServiceUnavailableException(
-        `This instance holds its maximum of ${this.config.maxStreams} streams; retry later`,
-      );
-    }
-    if (this.registry.countFor(user.id) >= this.config.maxStreamsPerUser) {
-      throw new HttpException(
-        `User ${user.id} already has ${this.config.maxStreamsPerUser} open streams (MAX_STREAMS_PER_USER)`,
-        HttpStatus.TOO_MANY_REQUESTS,
-      );
-    }
+    const release = this.admission.admit(user.id);
     const logClosed = logStreamOpened(this.logger, {
       kind: 'notifications',
       userId: user.id,
@@ -72,6 +58,7 @@ export class NotificationStreamsService {
       expiresAt: user.expiresAt,
       onClose: (closed, reason) => {
         this.registry.remove(closed);
+        release();
         this.unread.forget(closed.userId);
         if (reason === 'slow-consumer') this.metrics.slowConsumersDropped.inc();
         logClosed(reason);

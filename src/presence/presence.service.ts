@@ -1,16 +1,9 @@
-import {
-  HttpException,
-  HttpStatus,
-  Injectable,
-  Logger,
-  OnModuleDestroy,
-  OnModuleInit,
-  ServiceUnavailableException,
-} from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Observable } from 'rxjs';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AppConfig } from '../config.js';
+import { StreamAdmission } from '../limits/stream-admission.js';
 import { SseConnection } from '../streaming/sse-connection.js';
 import { frameControl } from '../streaming/sse-frame.js';
 import { serveSse } from '../streaming/sse-observable.js';
@@ -31,15 +24,13 @@ import { PresenceState, type Position, type PresentUser } from './presence-state
 export class PresenceService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(PresenceService.name);
   private readonly documents = new Map<string, DocumentStreams>();
-  /** User → their presence streams on this instance (every document), for the per-user limit. */
-  private readonly streamsByUser = new Map<string, number>();
-  private streamCount = 0;
   /** Exits not yet written to the shared state; shutdown waits for them. */
   private readonly pendingExits = new Set<Promise<void>>();
 
   constructor(
     private readonly config: AppConfig,
     private readonly state: PresenceState,
+    private readonly admission: StreamAdmission,
   ) {}
 
   onModuleInit(): void {
@@ -57,14 +48,17 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   }
 
   async open(user: AuthUser, documentId: string, response: Response): Promise<Observable<never>> {
-    this.checkLimits(user.id);
+    const release = this.admission.admit(user.id);
     const connection = new SseConnection({
       userId: user.id,
       retryMs: this.config.retryMs,
       heartbeatMs: this.config.heartbeatMs,
       maxBufferedBytes: this.config.maxBufferedBytes,
       expiresAt: user.expiresAt,
-      onClose: (closed) => this.remove(documentId, closed),
+      onClose: (closed) => {
+        this.remove(documentId, closed);
+        release();
+      },
     });
     connection.holdLive(null);
     let streams = this.documents.get(documentId);
@@ -73,8 +67,6 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       this.documents.set(documentId, streams);
     }
     const first = streams.add(connection);
-    this.streamsByUser.set(user.id, (this.streamsByUser.get(user.id) ?? 0) + 1);
-    this.streamCount++;
     const entered = first ? this.state.enter(documentId, user.id) : Promise.resolve();
     let snapshot: PresentUser[] = [];
     // Served before the awaits, so that a client leaving meanwhile closes the connection.
@@ -99,29 +91,13 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
 
   /** Sizes of every map and timer set, for leak checks: all 0 once every stream closed. */
   get counts(): { documents: number; streams: number; users: number; coalescing: number } {
-    let coalescing = 0;
-    for (const streams of this.documents.values()) coalescing += streams.counts.coalescing;
-    return {
-      documents: this.documents.size,
-      streams: this.streamCount,
-      users: this.streamsByUser.size,
-      coalescing,
-    };
-  }
-
-  /** The presence streams count on their own against MAX_STREAMS and MAX_STREAMS_PER_USER. */
-  private checkLimits(userId: string): void {
-    if (this.streamCount >= this.config.maxStreams) {
-      throw new ServiceUnavailableException(
-        `This instance holds its maximum of ${this.config.maxStreams} presence streams; retry later`,
-      );
+    const counts = { documents: this.documents.size, streams: 0, users: 0, coalescing: 0 };
+    for (const streams of this.documents.values()) {
+      counts.streams += streams.counts.streams;
+      counts.users += streams.counts.users;
+      counts.coalescing += streams.counts.coalescing;
     }
-    if ((this.streamsByUser.get(userId) ?? 0) >= this.config.maxStreamsPerUser) {
-      throw new HttpException(
-        `User ${userId} already has ${this.config.maxStreamsPerUser} open presence streams (MAX_STREAMS_PER_USER)`,
-        HttpStatus.TOO_MANY_REQUESTS,
-      );
-    }
+    return counts;
   }
 
   /** The one cleanup path of a presence stream, run once by its connection's close. */
@@ -133,10 +109,6 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       streams.dispose();
       this.documents.delete(documentId);
     }
-    const left = (this.streamsByUser.get(connection.userId) ?? 1) - 1;
-    if (left > 0) this.streamsByUser.set(connection.userId, left);
-    else this.streamsByUser.delete(connection.userId);
-    this.streamCount--;
     if (last) this.trackExit(this.state.exit(documentId, connection.userId));
   }
 

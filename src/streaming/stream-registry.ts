@@ -1,5 +1,4 @@
-import { BeforeApplicationShutdown, Injectable, Optional } from '@nestjs/common';
-import { MetricsService } from '../metrics/metrics.service.js';
+import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import type { Chunk, SseConnection } from './sse-connection.js';
 
 /** Sends an event to one stream, framed for that stream's user (see SseConnection.send). */
@@ -15,9 +14,6 @@ export class StreamRegistry implements BeforeApplicationShutdown {
   private readonly byUser = new Map<string, Set<SseConnection>>();
   private readonly all = new Set<SseConnection>();
 
-  /** Optional so that unit tests can build a registry alone. */
-  constructor(@Optional() private readonly metrics?: MetricsService) {}
-
   add(connection: SseConnection): void {
     let streams = this.byUser.get(connection.key);
     if (!streams) {
@@ -25,13 +21,11 @@ export class StreamRegistry implements BeforeApplicationShutdown {
       this.byUser.set(connection.key, streams);
     }
     streams.add(connection);
-    if (this.all.has(connection)) return;
     this.all.add(connection);
-    this.metrics?.streamOpened();
   }
 
   remove(connection: SseConnection): void {
-    if (this.all.delete(connection)) this.metrics?.streamClosed();
+    this.all.delete(connection);
     const streams = this.byUser.get(connection.key);
     if (!streams) return;
     streams.delete(connection);

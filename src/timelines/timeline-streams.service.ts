@@ -1,18 +1,9 @@
-import {
-  BeforeApplicationShutdown,
-  HttpException,
-  HttpStatus,
-  Injectable,
-  Logger,
-  OnModuleInit,
-  Optional,
-  ServiceUnavailableException,
-} from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Observable } from 'rxjs';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AppConfig } from '../config.js';
-import { MetricsService } from '../metrics/metrics.service.js';
+import { StreamAdmission } from '../limits/stream-admission.js';
 import { NotificationFeed } from '../storage/notification-feed.js';
 import { FINAL_TIMELINE_EVENTS, TimelineEvent, TimelineStore } from '../storage/timeline-store.js';
 import { SseConnection } from '../streaming/sse-connection.js';
@@ -34,17 +25,15 @@ const REPLAY_PAGE = 500;
 @Injectable()
 export class TimelineStreamsService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(TimelineStreamsService.name);
-  private readonly registry: StreamRegistry;
+  private readonly registry = new StreamRegistry();
 
   constructor(
     private readonly config: AppConfig,
     private readonly store: TimelineStore,
     private readonly feed: NotificationFeed,
     private readonly workflows: WorkflowsService,
-    @Optional() metrics?: MetricsService,
-  ) {
-    this.registry = new StreamRegistry(metrics);
-  }
+    private readonly admission: StreamAdmission,
+  ) {}
 
   onModuleInit(): void {
     this.feed.subscribe({
@@ -70,18 +59,7 @@ export class TimelineStreamsService implements OnModuleInit, BeforeApplicationSh
     lastEventId: string | null,
   ): Promise<Observable<never>> {
     await this.workflows.findVisible(user, workflowId);
-    // The same limits as notification streams, counted among timeline streams.
-    if (this.registry.size >= this.config.maxStreams) {
-      throw new ServiceUnavailableException(
-        `This instance holds its maximum of ${this.config.maxStreams} timeline streams; retry later`,
-      );
-    }
-    if (this.streamsOf(user.id) >= this.config.maxStreamsPerUser) {
-      throw new HttpException(
-        `User ${user.id} already has ${this.config.maxStreamsPerUser} open timeline streams (MAX_STREAMS_PER_USER)`,
-        HttpStatus.TOO_MANY_REQUESTS,
-      );
-    }
+    const release = this.admission.admit(user.id);
     const connection = new SseConnection({
       userId: user.id,
       key: workflowId,
@@ -89,17 +67,14 @@ export class TimelineStreamsService implements OnModuleInit, BeforeApplicationSh
       heartbeatMs: this.config.heartbeatMs,
       maxBufferedBytes: this.config.maxBufferedBytes,
       expiresAt: user.expiresAt,
-      onClose: (closed) => this.registry.remove(closed),
+      onClose: (closed) => {
+        this.registry.remove(closed);
+        release();
+      },
     });
     connection.holdLive(lastEventId);
     this.registry.add(connection);
     return serveSse(response, connection, () => void this.catchUp(connection, lastEventId));
-  }
-
-  private streamsOf(userId: string): number {
-    let count = 0;
-    for (const connection of this.registry.connections()) if (connection.userId === userId) count++;
-    return count;
   }
 
   private deliver(workflowId: string, event: TimelineEvent): void {

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
+import { StreamAdmission } from '../../src/limits/stream-admission.js';
 import { NotificationStreamsService } from '../../src/notifications/notification-streams.service.js';
 import { PresenceService } from '../../src/presence/presence.service.js';
 import { TicketStore, type TicketGrant } from '../../src/tickets/ticket-store.js';
@@ -105,6 +106,7 @@ describe('A client that leaves before its stream is served', () => {
       t.app.get(NotificationStreamsService),
     );
     await eventually(() => t.streams.size === 0, 'the stream to be removed', 2000);
+    expect(t.app.get(StreamAdmission).counts).toEqual({ streams: 0, users: 0 });
     const metrics = await request(t.url).get('/metrics').expect(200);
     expect(metrics.text).toMatch(/^notification_hub_streams_open\{[^}]*\} 0$/m);
   });
@@ -119,6 +121,7 @@ describe('A client that leaves before its stream is served', () => {
     const timelines = t.app.get(TimelineStreamsService);
     await leaveDuringAuthentication(`/workflows/${id}/stream`, 'ben', timelines);
     await eventually(() => timelines.size === 0, 'the timeline stream to be removed', 2000);
+    expect(t.app.get(StreamAdmission).counts).toEqual({ streams: 0, users: 0 });
   });
 
   it('leaves no presence behind: the user is not in the next snapshot', async () => {
@@ -129,6 +132,7 @@ describe('A client that leaves before its stream is served', () => {
       'the presence stream to be removed',
       2000,
     );
+    expect(t.app.get(StreamAdmission).counts).toEqual({ streams: 0, users: 0 });
     // A move counts only while the user has a stream on the document.
     await request(t.url)
       .post('/documents/plan/presence')

@@ -208,6 +208,62 @@ describe('Global cap on open streams (MAX_STREAMS=2)', () => {
     await eventually(() => t.streams.size === 1, 'the closed stream to free its slot');
     expect((await open('u3')).status).toBe(200);
   });
+
+  it('counts streams of any kind: a presence stream takes a slot, and the third kind gets 503', async () => {
+    const workflow = await request(t.url)
+      .post('/workflows')
+      .set(bearer(token('u1')))
+      .send({ name: 'Capped', approvers: ['u2'] })
+      .expect(201);
+    expect((await open('u1')).status).toBe(200);
+    const presence = new RawStream(
+      `${t.url}/documents/capped/presence/stream`,
+      bearer(token('u2')),
+    );
+    opened.push(presence);
+    expect((await presence.headersReceived()).status).toBe(200);
+    const metrics = await request(t.url).get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/^notification_hub_streams_open\{[^}]*\} 2$/m);
+
+    const timeline = new RawStream(
+      `${t.url}/workflows/${(workflow.body as { id: string }).id}/stream`,
+      bearer(token('u2')),
+    );
+    opened.push(timeline);
+    expect((await timeline.headersReceived()).status).toBe(503);
+    await timeline.waitForEnd();
+    expect(timeline.body).toMatch(/maximum of 2 streams \(MAX_STREAMS\)/);
+  });
+});
+
+describe('Streams per user (MAX_STREAMS_PER_USER=2)', () => {
+  let t: TestApp;
+  const opened: RawStream[] = [];
+
+  beforeAll(async () => {
+    t = await startApp({ MAX_STREAMS_PER_USER: '2', HEARTBEAT_MS: '60000' });
+  });
+  afterAll(async () => {
+    opened.forEach((stream) => stream.close());
+    await t.close();
+  });
+
+  const open = async (path: string, user: string) => {
+    const stream = new RawStream(`${t.url}${path}`, bearer(token(user)));
+    opened.push(stream);
+    return stream.headersReceived();
+  };
+
+  it('counts a user’s streams of every kind together: 429 for the third, whatever its kind', async () => {
+    expect((await open('/notifications/stream', 'ida')).status).toBe(200);
+    expect((await open('/documents/shared/presence/stream', 'ida')).status).toBe(200);
+    const third = await open('/notifications/stream', 'ida');
+    expect(third.status).toBe(429);
+    await third.waitForEnd();
+    expect(third.body).toMatch(/ida already has 2 open streams \(MAX_STREAMS_PER_USER\)/);
+    // Someone else is not affected.
+    expect((await open('/documents/shared/presence/stream', 'jo')).status).toBe(200);
+  });
 });
 
 describe('CORS (CORS_ORIGINS)', () => {
