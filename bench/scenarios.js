@@ -176,7 +176,15 @@ export async function churn(server, gen, total = 20_000, wave = 2_500) {
   }
   await sleep(500);
   const after = await server.stats(true);
-  const keys = ['streams', 'listeners', 'timers', 'sockets', 'usersFollowed', 'unreadCached'];
+  const keys = [
+    'streams',
+    'admitted',
+    'listeners',
+    'timers',
+    'sockets',
+    'usersFollowed',
+    'unreadCached',
+  ];
   return {
     streamsOpenedAndClosed: total,
     before: Object.fromEntries(keys.map((key) => [key, before[key]])),
