@@ -9,6 +9,7 @@ import type { AppConfig } from './config.js';
 import { corsOptions } from './cors.js';
 import { serveDemoPage } from './demo/static-assets.js';
 import { setupOpenApi } from './docs/openapi.js';
+import { jsonBodiesOnly } from './limits/json-bodies-only.js';
 import { appLogging } from './logging/app-logging.js';
 import { httpLogging } from './logging/http-logging.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -41,12 +42,15 @@ export async function createApp(
     // Open streams would otherwise hold app.close() until every client left.
     forceCloseConnections: true,
     logger: logging.nest,
+    // Only the JSON parser below: Nest's defaults would also take form-encoded bodies.
+    bodyParser: false,
   });
   // First, so that every request, even a refused preflight, gets its id and its log line.
   app.use(httpLogging(logging.http));
   // gzip for REST, the demo's files and the streams, flushed after every event (COMPRESSION).
   if (config.compression) app.use(gzipResponses());
   app.enableCors(corsOptions(config.corsOrigins));
+  app.use(jsonBodiesOnly());
   app.useBodyParser('json', { limit: BODY_LIMIT, reviver: refusePrototypeKeys });
   app.use(cookieParser());
   const metrics = app.get(MetricsService);

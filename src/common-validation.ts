@@ -8,6 +8,7 @@ import {
   IsString,
   MaxLength,
   MinLength,
+  ValidateIf,
 } from 'class-validator';
 
 /** `*` means "everyone" in recipient fields, so it is never a user id in a list. */
@@ -31,3 +32,10 @@ export const IsUserIdList = (max: number) =>
 
 /** A required, non-empty string of at most `max` characters. */
 export const IsText = (max: number) => applyDecorators(IsString(), MinLength(1), MaxLength(max));
+
+/**
+ * An optional body field: it may be left out, but when present it must be valid, `null`
+ * included. class-validator's IsOptional skips `null` too, and a `"to": null` would then
+ * be taken for an absent `to`: a broadcast to every user.
+ */
+export const IsOptionalNotNull = () => ValidateIf((_object, value) => value !== undefined);

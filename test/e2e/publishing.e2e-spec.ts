@@ -649,6 +649,8 @@ describe('Publishing', () => {
       ['/messages', 'to: [5]', author, { ...valid.message, to: [5] }, /\bto\b/],
       ['/messages', 'to: {}', author, { ...valid.message, to: {} }, /\bto\b/],
       ['/messages', 'to: ["*"]', author, { ...valid.message, to: ['*'] }, /"\*" is not one/],
+      // null is not "absent": taken for a missing `to`, it would broadcast to everyone.
+      ['/messages', 'to: null', author, { ...valid.message, to: null }, /\bto\b/],
       [
         '/messages',
         'an unknown field',
@@ -669,6 +671,13 @@ describe('Publishing', () => {
       ],
       ['/workflows', 'approvers: []', author, { ...valid.workflow, approvers: [] }, /approvers/],
       ['/workflows', 'approvers: [5]', author, { ...valid.workflow, approvers: [5] }, /approvers/],
+      [
+        '/workflows',
+        'approvers: null',
+        author,
+        { ...valid.workflow, approvers: null },
+        /approvers/,
+      ],
       [
         '/workflows',
         'approvers: ["*"]',
@@ -789,6 +798,8 @@ describe('Publishing', () => {
       ],
       ['/notifications', 'title: 5', service, { ...valid.notification, title: 5 }, /title/],
       ['/notifications', 'body: 5', service, { ...valid.notification, body: 5 }, /body/],
+      ['/notifications', 'body: null', service, { ...valid.notification, body: null }, /body/],
+      ['/notifications', 'data: null', service, { ...valid.notification, data: null }, /data/],
       ['/notifications', 'data: "x"', service, { ...valid.notification, data: 'x' }, /data/],
       ['/notifications', 'data: 5', service, { ...valid.notification, data: 5 }, /data/],
       ['/notifications', 'data: [1]', service, { ...valid.notification, data: [1] }, /data/],
@@ -808,6 +819,7 @@ describe('Publishing', () => {
     it.each([
       ['approve', { comment: 5 }, /comment/],
       ['reject', { comment: ['no'] }, /comment/],
+      ['approve', { comment: null }, /comment/],
       ['approve', { comment: 'ok', x: 1 }, /property x should not exist/],
       ['reject', { comment: 'ok', x: 1 }, /property x should not exist/],
     ])('POST /workflows/:id/%s with %j', async (action, body, field) => {
@@ -865,6 +877,35 @@ describe('Publishing', () => {
     ])('POST %s with a body over 64 KiB answers 413', async (path, caller, body) => {
       expect(Buffer.byteLength(JSON.stringify(body))).toBeGreaterThan(64 * 1024);
       await expectRefusedAndSilent(() => post(path, caller, body), 413);
+    });
+
+    it.each([
+      ['/messages', author, 'text=hi&to[]=victim'],
+      ['/notifications', service, 'recipients[]=victim&type=test.bad&title=t'],
+      // What a JSON body may not carry (too big, a prototype key) a form must not carry either.
+      ['/notifications', service, `recipients=*&type=test.bad&title=${'a'.repeat(80 * 1024)}`],
+      ['/notifications', service, 'recipients[]=victim&type=test.bad&title=t&data[constructor]=1'],
+    ])(
+      'POST %s with a form-encoded body answers 415 (bodies are JSON)',
+      async (path, caller, form) => {
+        await expectRefusedAndSilent(
+          () =>
+            post(path, caller).set('Content-Type', 'application/x-www-form-urlencoded').send(form),
+          415,
+          /must be JSON/,
+        );
+      },
+    );
+
+    it('POST /notifications with an untyped body answers 415', async () => {
+      await expectRefusedAndSilent(
+        () =>
+          post('/notifications', service)
+            .set('Content-Type', '')
+            .send(Buffer.from(JSON.stringify(valid.notification))),
+        415,
+        /must be JSON/,
+      );
     });
 
     it('accepts a body just under 64 KiB (the limit is the size, not a lower one)', async () => {

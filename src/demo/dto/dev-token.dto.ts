@@ -6,11 +6,10 @@ import {
   IsIn,
   IsInt,
   IsNotIn,
-  IsOptional,
   Max,
   Min,
 } from 'class-validator';
-import { IsText } from '../../common-validation.js';
+import { IsText, IsOptionalNotNull } from '../../common-validation.js';
 
 export const DEV_TOKEN_ROLES = ['admin', 'service'] as const;
 
@@ -21,7 +20,7 @@ export class DevTokenDto {
   userId!: string;
 
   @ApiPropertyOptional({ enum: DEV_TOKEN_ROLES, isArray: true, example: ['admin'] })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsArray()
   @ArrayMaxSize(DEV_TOKEN_ROLES.length)
   @ArrayUnique()
@@ -29,12 +28,12 @@ export class DevTokenDto {
   roles?: string[];
 
   @ApiPropertyOptional({ example: 'Alice', maxLength: 200 })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsText(200)
   name?: string;
 
   @ApiPropertyOptional({ default: 3600, minimum: 10, maximum: 86400 })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsInt()
   @Min(10)
   @Max(86400)

@@ -1,6 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional } from 'class-validator';
-import { IsText, IsUserIdList } from '../../common-validation.js';
+import { IsText, IsUserIdList, IsOptionalNotNull } from '../../common-validation.js';
 
 export class CreateMessageDto {
   @ApiProperty({ minLength: 1, maxLength: 10000, example: 'Lunch?' })
@@ -16,7 +15,7 @@ export class CreateMessageDto {
     example: ['bob'],
     description: 'User ids (never "*"); absent: a broadcast to every other user',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsUserIdList(1000)
   to?: string[];
 }

@@ -3,7 +3,6 @@ import { Transform } from 'class-transformer';
 import {
   IsNotIn,
   IsObject,
-  IsOptional,
   IsString,
   Matches,
   MaxLength,
@@ -12,6 +11,7 @@ import {
   ValidationOptions,
 } from 'class-validator';
 import { BROADCAST, CONTROL_EVENT_TYPES, NOTIFICATION_TYPE_PATTERN } from '../notification.js';
+import { IsOptionalNotNull } from '../../common-validation.js';
 
 /** Up to this many recipients in one request; more is a broadcast or several requests. */
 export const MAX_RECIPIENTS = 1000;
@@ -51,7 +51,7 @@ export class PublishNotificationDto {
   title!: string;
 
   @ApiPropertyOptional({ maxLength: 10000, default: '' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @MaxLength(10000)
   body?: string;
@@ -66,7 +66,7 @@ export class PublishNotificationDto {
     default: {},
     description: 'Any JSON object, delivered as sent',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Transform(({ obj }: { obj: Record<string, unknown> }) => obj.data, { toClassOnly: true })
   @IsObject()
   data?: Record<string, unknown>;

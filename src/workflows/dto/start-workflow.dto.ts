@@ -1,6 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional } from 'class-validator';
-import { IsText, IsUserIdList } from '../../common-validation.js';
+import { IsText, IsUserIdList, IsOptionalNotNull } from '../../common-validation.js';
 
 export class StartWorkflowDto {
   @ApiProperty({ minLength: 1, maxLength: 200, example: 'Expense report #42' })
@@ -16,7 +15,7 @@ export class StartWorkflowDto {
     example: ['bob'],
     description: 'User ids who may decide; absent: any other user',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsUserIdList(100)
   approvers?: string[];
 }
