@@ -108,11 +108,18 @@ export class NotificationStreamsService {
 
   private async start(connection: SseConnection, lastEventId: string | null): Promise<void> {
     try {
+      const reset = lastEventId === null ? null : await this.resetFor(connection, lastEventId);
       const unread = await this.unread.current(connection.userId);
       connection.markStartPoint(unread.asOf);
+      // The contract puts a reset first, before anything else the stream says.
+      if (reset) {
+        connection.write(reset);
+        this.metrics.resets.inc();
+      }
       connection.write(unreadFrame(unread.count));
       if (lastEventId === null) connection.goLive();
-      else await this.resume(connection, lastEventId);
+      else if (reset) connection.goLive({ fromScratch: true });
+      else await this.replayAfter(connection, lastEventId);
     } catch (error) {
       // The client reconnects with its cursor and tries again.
       this.logger.error(`Could not start the stream of ${connection.userId}: ${String(error)}`);
@@ -121,17 +128,13 @@ export class NotificationStreamsService {
     }
   }
 
-  private async resume(connection: SseConnection, lastEventId: string): Promise<void> {
+  /** The `reset` frame for a cursor that cannot be resumed from, or null when it can. */
+  private async resetFor(connection: SseConnection, lastEventId: string): Promise<string | null> {
     const state =
       parseCursor(lastEventId) === null ? 'malformed' : await this.store.cursorState(lastEventId);
-    if (state !== 'ok') {
-      const latestId = await this.store.latestCursor(connection.userId);
-      connection.write(frameControl('reset', { reason: RESET_REASONS[state], latestId }));
-      this.metrics.resets.inc();
-      connection.goLive({ fromScratch: true });
-      return;
-    }
-    await this.replayAfter(connection, lastEventId);
+    if (state === 'ok') return null;
+    const latestId = await this.store.latestCursor(connection.userId);
+    return frameControl('reset', { reason: RESET_REASONS[state], latestId });
   }
 
   /** Replays the user's notifications after `cursor`, then releases held live events. */
