@@ -33,4 +33,7 @@ export abstract class TimelineStore {
     cursor: string | null,
     limit: number,
   ): Promise<TimelineEvent[]>;
+
+  /** The cursor of the workflow's last event, or null while its timeline is empty. */
+  abstract latestCursor(workflowId: string): Promise<string | null>;
 }

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiProperty, ApiQuery } from '@nestjs/swagger';
 import { ApiEventStream } from '../docs/api-event-stream.decorator.js';
-import { TokenExpiringEventDto } from '../notifications/dto/stream-events.dto.js';
+import { ResetEventDto, TokenExpiringEventDto } from '../notifications/dto/stream-events.dto.js';
 
 /** The `data:` of the timeline's events; documentation only. */
 export class WorkflowTimelineEventDto {
@@ -30,6 +30,7 @@ export const ApiTimelineStream = () =>
       description:
         'Replays the timeline from its start (or after `Last-Event-ID` / `?lastEventId=`), goes live, ' +
         'and once the workflow is approved, rejected or cancelled sends `end` and closes. ' +
+        'A Last-Event-ID that is not a cursor of this workflow gets `reset`, then the whole timeline. ' +
         'For the starter and the approvers only.',
       resumable: true,
       events: [
@@ -44,6 +45,14 @@ export const ApiTimelineStream = () =>
           model: LogLineEventDto,
           hasId: true,
           description: 'A line from automation',
+        },
+        {
+          event: 'reset',
+          model: ResetEventDto,
+          hasId: false,
+          description:
+            "The Last-Event-ID is malformed or not one of this workflow's cursors; `latestId` is " +
+            "the workflow's latest; the whole timeline follows",
         },
         {
           event: 'end',

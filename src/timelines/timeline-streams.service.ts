@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import type { Observable } from 'rxjs';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AppConfig } from '../config.js';
+import { isAfter, parseCursor } from '../cursor.js';
 import { StreamAdmission } from '../limits/stream-admission.js';
 import { NotificationFeed } from '../storage/notification-feed.js';
 import { FINAL_TIMELINE_EVENTS, TimelineEvent, TimelineStore } from '../storage/timeline-store.js';
@@ -72,9 +73,10 @@ export class TimelineStreamsService implements OnModuleInit, BeforeApplicationSh
         release();
       },
     });
+    // Not yet checked: resumePoint replaces a cursor this workflow never issued before any replay.
     connection.holdLive(lastEventId);
     this.registry.add(connection);
-    return serveSse(response, connection, () => void this.catchUp(connection, lastEventId));
+    return serveSse(response, connection, () => void this.start(connection, lastEventId));
   }
 
   private deliver(workflowId: string, event: TimelineEvent): void {
@@ -86,35 +88,68 @@ export class TimelineStreamsService implements OnModuleInit, BeforeApplicationSh
     }
   }
 
+  private async start(connection: SseConnection, lastEventId: string | null): Promise<void> {
+    try {
+      const after = lastEventId === null ? null : await this.resumePoint(connection, lastEventId);
+      await this.catchUp(connection, after);
+    } catch (error) {
+      this.fail(connection, error);
+    }
+  }
+
+  /**
+   * Where a resumed stream replays from: after the client's cursor when it is one of this
+   * workflow's, else the start, after `event: reset` (CONTRACT.md, "The notification
+   * stream"). Any other cursor would make the stream drop every event as already sent.
+   */
+  private async resumePoint(
+    connection: SseConnection,
+    lastEventId: string,
+  ): Promise<string | null> {
+    const latestId = await this.store.latestCursor(connection.key);
+    // A workflow's cursors run 1, 2, 3… without gaps, so any up to the latest is one of its own.
+    if (parseCursor(lastEventId) !== null && latestId !== null && !isAfter(lastEventId, latestId)) {
+      return lastEventId;
+    }
+    const reason =
+      parseCursor(lastEventId) === null ? RESET_REASONS.malformed : RESET_REASONS.unknown;
+    connection.write(frameControl('reset', { reason, latestId }));
+    // Live events stay held: the replay from the start carries them, or they follow it.
+    connection.holdLive(null);
+    return null;
+  }
+
   /** Replays after `cursor` (the start for null), goes live, and ends a finished workflow's stream. */
   private async catchUp(connection: SseConnection, cursor: string | null): Promise<void> {
-    try {
-      let after = cursor;
-      while (connection.isOpen) {
-        const page = await this.store.readAfter(connection.key, after, REPLAY_PAGE);
-        for (const event of page) {
-          connection.replay(frameTimelineEvent(event), event.id);
-          await connection.drained();
-        }
-        if (page.length < REPLAY_PAGE) break;
-        after = page[page.length - 1].id;
+    let after = cursor;
+    while (connection.isOpen) {
+      const page = await this.store.readAfter(connection.key, after, REPLAY_PAGE);
+      for (const event of page) {
+        connection.replay(frameTimelineEvent(event), event.id);
+        await connection.drained();
       }
-      connection.goLive();
-      const workflow: Workflow = await this.workflows.findAny(connection.key);
-      if (workflow.status !== 'pending') this.finish(connection, workflow.status);
-    } catch (error) {
-      this.logger.error(`Timeline stream of ${connection.key} failed: ${String(error)}`);
-      connection.end();
+      if (page.length < REPLAY_PAGE) break;
+      after = page[page.length - 1].id;
     }
+    connection.goLive();
+    const workflow: Workflow = await this.workflows.findAny(connection.key);
+    if (workflow.status !== 'pending') this.finish(connection, workflow.status);
   }
 
   private async catchUpAll(): Promise<void> {
     await Promise.all(
       [...this.registry.connections()].map((connection) => {
         connection.holdLive();
-        return this.catchUp(connection, connection.position);
+        return this.catchUp(connection, connection.position).catch((error: unknown) =>
+          this.fail(connection, error),
+        );
       }),
     );
+  }
+
+  private fail(connection: SseConnection, error: unknown): void {
+    this.logger.error(`Timeline stream of ${connection.key} failed: ${String(error)}`);
+    connection.end();
   }
 
   private finish(connection: SseConnection, status: string): void {
@@ -122,6 +157,11 @@ export class TimelineStreamsService implements OnModuleInit, BeforeApplicationSh
     connection.end();
   }
 }
+
+const RESET_REASONS = {
+  malformed: 'The Last-Event-ID is not a cursor of this service',
+  unknown: "The Last-Event-ID is not a cursor of this workflow's timeline",
+} as const;
 
 export function frameTimelineEvent(event: TimelineEvent): string {
   return frameEvent({ id: event.id, event: event.type, data: JSON.stringify(event.data) });

@@ -51,6 +51,16 @@ export function describeTimelineStore(name: string, open: () => Promise<OpenedTi
 
     it('has nothing for an unknown workflow', async () => {
       expect(await store.readAfter('nope', null, 10)).toEqual([]);
+      expect(await store.latestCursor('nope')).toBeNull();
+    });
+
+    it('gives the cursor of each workflow’s last event as its latest', async () => {
+      await store.append('w1', [log('a'), log('b')]);
+      await store.append('w2', [log('c')]);
+      const [last] = await store.append('w1', [log('d')]);
+      expect(await store.latestCursor('w1')).toBe(last.id);
+      expect(last.id).toBe('3');
+      expect(await store.latestCursor('w2')).toBe('1');
     });
 
     it('keeps line breaks and markup inside data as data', async () => {

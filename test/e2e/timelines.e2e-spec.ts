@@ -52,11 +52,19 @@ describe('Workflow timelines', () => {
       types: TIMELINE_TYPES,
       ...(lastEventId ? { lastEventId } : {}),
     }).ready();
-  const rawWatch = (id: string, jwt = bob) => {
-    const stream = new RawStream(`${t.url}/workflows/${id}/stream`, bearer(jwt));
+  const rawWatch = (id: string, jwt = bob, path = '', headers: Record<string, string> = {}) => {
+    const stream = new RawStream(`${t.url}/workflows/${id}/stream${path}`, {
+      ...bearer(jwt),
+      ...headers,
+    });
     raws.push(stream);
     return stream;
   };
+  /** Each event's first two lines, comments and `retry:` left out. */
+  const summaries = (stream: RawStream) =>
+    stream.blocks
+      .filter((block) => !block.startsWith(':') && !block.startsWith('retry'))
+      .map((block) => block.split('\n').slice(0, 2).join(' | '));
 
   it('replays the timeline from the start, goes live, then sends end and closes once decided', async () => {
     const workflow = await start();
@@ -118,6 +126,41 @@ describe('Workflow timelines', () => {
     expect(client.cursors).toEqual(['3', '4']);
     expect(client.payloads<{ line: string }>('log').map((l) => l.line)).toEqual(['b', 'c']);
   });
+
+  it.each([
+    ['a malformed Last-Event-ID', '', { 'Last-Event-ID': 'abc' }],
+    ['a lastEventId beyond the last event', '?lastEventId=50', {}],
+  ])(
+    'answers %s with reset, then the whole timeline, then live events and end',
+    async (_, path, headers) => {
+      const workflow = await start();
+      await logs(workflow.id, ['building', 'testing']).expect(201);
+      const stream = rawWatch(workflow.id, bob, path, headers);
+      await stream.waitForBody('testing');
+      await logs(workflow.id, ['deploying']).expect(201);
+      await stream.waitForBody('deploying');
+      await request(t.url)
+        .post(`/workflows/${workflow.id}/approve`)
+        .set(bearer(bob))
+        .send({})
+        .expect(201);
+      await stream.waitForEnd();
+      const reset = summaries(stream)[0];
+      expect(reset).toMatch(/^event: reset \| data: /);
+      expect(JSON.parse(reset.slice(reset.indexOf('{')))).toEqual({
+        reason: expect.stringMatching(/Last-Event-ID/),
+        latestId: '3',
+      });
+      expect(summaries(stream).slice(1)).toEqual([
+        'id: 1 | event: workflow.started',
+        'id: 2 | event: log',
+        'id: 3 | event: log',
+        'id: 4 | event: log',
+        'id: 5 | event: workflow.approved',
+        `event: end | data: {"workflowId":"${workflow.id}","status":"approved"}`,
+      ]);
+    },
+  );
 
   it('keeps 1,000 log lines of one request in order', async () => {
     const workflow = await start();

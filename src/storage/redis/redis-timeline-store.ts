@@ -62,6 +62,11 @@ export class RedisTimelineStore extends TimelineStore {
     });
   }
 
+  async latestCursor(workflowId: string): Promise<string | null> {
+    const length = await this.redis.llen(this.key(workflowId));
+    return length === 0 ? null : formatCursor(length);
+  }
+
   private key(workflowId: string): string {
     return `${this.options.keyPrefix}timeline:${workflowId}`;
   }

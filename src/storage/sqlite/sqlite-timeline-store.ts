@@ -53,4 +53,11 @@ export class SqliteTimelineStore extends TimelineStore {
       })),
     );
   }
+
+  latestCursor(workflowId: string): Promise<string | null> {
+    return settle(() => {
+      const { seq } = this.last.get(workflowId) as { seq: number };
+      return seq === 0 ? null : formatCursor(seq);
+    });
+  }
 }
