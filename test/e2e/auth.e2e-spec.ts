@@ -115,6 +115,17 @@ describe('Authentication (HS256 with JWT_SECRET, issuer and audience)', () => {
     await request(t.url).post(path).send({}).expect(401);
   });
 
+  it('looks past an Authorization header of another scheme to the access_token query parameter', async () => {
+    const res = await fetch(
+      `${t.url}/notifications/unread-count?access_token=${valid('proxied')}`,
+      {
+        headers: { Authorization: 'Basic cHJveHk6c2VjcmV0' },
+      },
+    );
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ count: 0 });
+  });
+
   it('needs no token for GET /health', async () => {
     const health = await request(t.url).get('/health').expect(200);
     expect(health.body).toMatchObject({ status: 'ok' });
