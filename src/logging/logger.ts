@@ -1,9 +1,10 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { REDACTED } from './redact.js';
+import { REDACTED, redactUrl } from './redact.js';
 
 /**
  * Credentials in the objects pino logs: the Authorization header, cookies both
- * ways, and the query-string credentials should anything log a parsed query.
+ * ways, the query-string credentials should anything log a parsed query, and those
+ * in a Referer (a page opened with `?access_token=` sends its URL as the Referer).
  * Paths work on any line of this logger and of its children (the HTTP log).
  */
 const REDACT_PATHS = [
@@ -15,7 +16,17 @@ const REDACT_PATHS = [
   'res.headers["set-cookie"]',
   'headers.authorization',
   'headers.cookie',
+  // URLs, which keep everything but their credentials (see censor).
+  'req.headers.referer',
+  'headers.referer',
 ];
+
+/** A URL header loses only its credentials; anything else is replaced whole. */
+function censor(value: unknown, path: string[]): unknown {
+  return path[path.length - 1] === 'referer' && typeof value === 'string'
+    ? redactUrl(value)
+    : REDACTED;
+}
 
 /**
  * The service's one pino logger: one JSON object per line, ISO timestamps (readable
@@ -26,7 +37,7 @@ export function createRootLogger(destination?: DestinationStream): Logger {
   const options = {
     level: 'info',
     timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: REDACT_PATHS, censor: REDACTED },
+    redact: { paths: REDACT_PATHS, censor },
   };
   return destination ? pino(options, destination) : pino(options);
 }

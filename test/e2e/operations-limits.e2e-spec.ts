@@ -52,6 +52,15 @@ describe('JSON logs of dist/main.js', () => {
       .set(bearer(alice))
       .set('X-Request-Id', 'bearer-req')
       .expect(200);
+    // A page opened with its token in the URL sends that URL as the Referer of its requests.
+    const pageToken = token('fay');
+    secrets.push(pageToken);
+    await request(instance.url)
+      .get('/notifications')
+      .set(bearer(alice))
+      .set('Referer', `https://app.example.com/inbox?access_token=${pageToken}&tab=2`)
+      .set('X-Request-Id', 'referer-req')
+      .expect(200);
 
     // Ended by the server when its token expires (minted now: it lives 2 to 3 s).
     const shortLived = token('erin', { ttl: 3 });
@@ -104,6 +113,10 @@ describe('JSON logs of dist/main.js', () => {
     expect(access('stream-req-1')?.req?.url).toBe('/notifications/stream?access_token=[Redacted]');
     expect(access('cookie-req')?.req?.headers?.cookie).toBe('[Redacted]');
     expect(access('bearer-req')?.req?.headers?.authorization).toBe('[Redacted]');
+    // The Referer stays useful: only its credentials go.
+    expect(access('referer-req')?.req?.headers?.referer).toBe(
+      'https://app.example.com/inbox?access_token=[Redacted]&tab=2',
+    );
   });
 
   it('gives every request an id, the caller’s or a new one, echoed and on its line', () => {
