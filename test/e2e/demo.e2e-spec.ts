@@ -80,6 +80,24 @@ describe('The demo page and its development sign-in', () => {
     });
   });
 
+  describe('in development with a JWT_SECRET of its own (a real identity provider’s)', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startApp({ JWT_SECRET: 'the-identity-providers-secret' });
+    });
+    afterAll(() => t.close());
+
+    it('mints nothing with that secret: no dev token endpoint (404)', async () => {
+      expect((await request(t.url).get('/demo/settings').expect(200)).body).toEqual({
+        devTokens: false,
+      });
+      await request(t.url)
+        .post('/dev/token')
+        .send({ userId: 'mallory', roles: ['admin'] })
+        .expect(404);
+    });
+  });
+
   describe('in development with JWT_PUBLIC_KEY (the service cannot sign)', () => {
     let t: TestApp;
     beforeAll(async () => {
