@@ -15,6 +15,10 @@ import type { Workflow } from '../workflows/workflow.js';
 import { WorkflowsService } from '../workflows/workflows.service.js';
 
 const REPLAY_PAGE = 500;
+/** How long a finished workflow's stream waits for the event that finished it. */
+const FINAL_EVENT_WAIT_MS = 1000;
+
+const isFinal = (event: TimelineEvent) => FINAL_TIMELINE_EVENTS.includes(event.type);
 
 /**
  * `GET /workflows/:id/stream`, like a CI build log: the timeline from its start (or
@@ -27,6 +31,8 @@ const REPLAY_PAGE = 500;
 export class TimelineStreamsService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(TimelineStreamsService.name);
   private readonly registry = new StreamRegistry();
+  /** Streams that have sent (or hold, to send at once) their workflow's final event. */
+  private readonly finalSent = new WeakSet<SseConnection>();
 
   constructor(
     private readonly config: AppConfig,
@@ -81,9 +87,10 @@ export class TimelineStreamsService implements OnModuleInit, BeforeApplicationSh
 
   private deliver(workflowId: string, event: TimelineEvent): void {
     this.registry.sendToUser(workflowId, frameTimelineEvent(event), event.id);
-    if (!FINAL_TIMELINE_EVENTS.includes(event.type)) return;
-    // Streams still replaying end once their replay is done (see catchUp).
+    if (!isFinal(event)) return;
+    // Streams still replaying have it held, and end once their replay is done (see catchUp).
     for (const connection of this.registry.connectionsOf(workflowId)) {
+      this.finalSent.add(connection);
       if (connection.isLive) this.finish(connection, event.type.replace('workflow.', ''));
     }
   }
@@ -126,6 +133,7 @@ export class TimelineStreamsService implements OnModuleInit, BeforeApplicationSh
       const page = await this.store.readAfter(connection.key, after, REPLAY_PAGE);
       for (const event of page) {
         connection.replay(frameTimelineEvent(event), event.id);
+        if (isFinal(event)) this.finalSent.add(connection);
         await connection.drained();
       }
       if (page.length < REPLAY_PAGE) break;
@@ -133,7 +141,33 @@ export class TimelineStreamsService implements OnModuleInit, BeforeApplicationSh
     }
     connection.goLive();
     const workflow: Workflow = await this.workflows.findAny(connection.key);
-    if (workflow.status !== 'pending') this.finish(connection, workflow.status);
+    if (workflow.status !== 'pending')
+      await this.finishAfterFinalEvent(connection, workflow.status);
+  }
+
+  /**
+   * Ends the stream of a finished workflow once the event that finished it is on the
+   * stream. The workflow's status is written before its timeline records that event, so
+   * a stream that opened in between has replayed without it: it is read again here (a
+   * stream sends each cursor once), or, still being recorded, comes live and ends the
+   * stream in deliver(). A client that resumed after it already has it: that stream
+   * ends after a short wait.
+   */
+  private async finishAfterFinalEvent(connection: SseConnection, status: string): Promise<void> {
+    if (!this.finalSent.has(connection)) {
+      const rest = await this.store.readAfter(connection.key, connection.position, REPLAY_PAGE);
+      for (const event of rest) {
+        connection.send(frameTimelineEvent(event), event.id);
+        if (isFinal(event)) this.finalSent.add(connection);
+      }
+    }
+    if (this.finalSent.has(connection)) {
+      this.finish(connection, status);
+      return;
+    }
+    setTimeout(() => {
+      if (connection.isOpen) this.finish(connection, status);
+    }, FINAL_EVENT_WAIT_MS).unref();
   }
 
   private async catchUpAll(): Promise<void> {

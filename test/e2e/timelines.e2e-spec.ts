@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
+import { TimelineStore } from '../../src/storage/timeline-store.js';
 import { TimelineStreamsService } from '../../src/timelines/timeline-streams.service.js';
 import type { Workflow } from '../../src/workflows/workflow.js';
 import { eventually, sleep, startApp, type TestApp } from '../support/app.js';
@@ -161,6 +162,67 @@ describe('Workflow timelines', () => {
       ]);
     },
   );
+
+  it('never ends a stream before the event that finished the workflow, even while it is being recorded', async () => {
+    const workflow = await start();
+    // The workflow's status is written first, then its timeline records the approval:
+    // hold that record, and open a stream in between.
+    const store = t.app.get(TimelineStore);
+    const append = store.append.bind(store);
+    let release = () => undefined as void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let holding = false;
+    store.append = async (id, drafts) => {
+      if (drafts.some((draft) => draft.type === 'workflow.approved')) {
+        holding = true;
+        await held;
+      }
+      return append(id, drafts);
+    };
+    try {
+      const approving = request(t.url)
+        .post(`/workflows/${workflow.id}/approve`)
+        .set(bearer(bob))
+        .send({})
+        .then((res) => res.status);
+      await eventually(() => holding, 'the approval to be recorded');
+      const stream = rawWatch(workflow.id, alice);
+      await stream.waitForBody('event: workflow.started');
+      await sleep(200);
+      release();
+      expect(await approving).toBe(201);
+      await stream.waitForEnd();
+      expect(summaries(stream)).toEqual([
+        'id: 1 | event: workflow.started',
+        'id: 2 | event: workflow.approved',
+        `event: end | data: {"workflowId":"${workflow.id}","status":"approved"}`,
+      ]);
+    } finally {
+      store.append = append;
+      release();
+    }
+  });
+
+  it('ends at once the stream of a finished workflow, and after a moment one resumed after its end', async () => {
+    const workflow = await start();
+    await request(t.url)
+      .post(`/workflows/${workflow.id}/cancel`)
+      .set(bearer(alice))
+      .send({})
+      .expect(201);
+    const fresh = rawWatch(workflow.id, alice);
+    await fresh.waitForEnd(500);
+    expect(summaries(fresh)).toEqual([
+      'id: 1 | event: workflow.started',
+      'id: 2 | event: workflow.cancelled',
+      `event: end | data: {"workflowId":"${workflow.id}","status":"cancelled"}`,
+    ]);
+    const resumed = rawWatch(workflow.id, alice, '', { 'Last-Event-ID': '2' });
+    await resumed.waitForEnd(3000);
+    expect(summaries(resumed)).toEqual([
+      `event: end | data: {"workflowId":"${workflow.id}","status":"cancelled"}`,
+    ]);
+  });
 
   it('keeps 1,000 log lines of one request in order', async () => {
     const workflow = await start();
