@@ -108,7 +108,8 @@ export class NotificationStreamsService {
 
   private async start(connection: SseConnection, lastEventId: string | null): Promise<void> {
     try {
-      const reset = lastEventId === null ? null : await this.resetFor(connection, lastEventId);
+      const reset =
+        lastEventId === null ? null : await this.resetFor(connection.userId, lastEventId);
       const unread = await this.unread.current(connection.userId);
       connection.markStartPoint(unread.asOf);
       // The contract puts a reset first, before anything else the stream says.
@@ -129,11 +130,11 @@ export class NotificationStreamsService {
   }
 
   /** The `reset` frame for a cursor that cannot be resumed from, or null when it can. */
-  private async resetFor(connection: SseConnection, lastEventId: string): Promise<string | null> {
+  private async resetFor(userId: string, lastEventId: string): Promise<string | null> {
     const state =
       parseCursor(lastEventId) === null ? 'malformed' : await this.store.cursorState(lastEventId);
     if (state === 'ok') return null;
-    const latestId = await this.store.latestCursor(connection.userId);
+    const latestId = await this.store.latestCursor(userId);
     return frameControl('reset', { reason: RESET_REASONS[state], latestId });
   }
 

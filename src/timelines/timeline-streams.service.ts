@@ -114,12 +114,10 @@ export class TimelineStreamsService implements OnModuleInit, BeforeApplicationSh
     lastEventId: string,
   ): Promise<string | null> {
     const latestId = await this.store.latestCursor(connection.key);
+    const malformed = parseCursor(lastEventId) === null;
     // A workflow's cursors run 1, 2, 3… without gaps, so any up to the latest is one of its own.
-    if (parseCursor(lastEventId) !== null && latestId !== null && !isAfter(lastEventId, latestId)) {
-      return lastEventId;
-    }
-    const reason =
-      parseCursor(lastEventId) === null ? RESET_REASONS.malformed : RESET_REASONS.unknown;
+    if (!malformed && latestId !== null && !isAfter(lastEventId, latestId)) return lastEventId;
+    const reason = malformed ? RESET_REASONS.malformed : RESET_REASONS.unknown;
     connection.write(frameControl('reset', { reason, latestId }));
     // Live events stay held: the replay from the start carries them, or they follow it.
     connection.holdLive(null);
