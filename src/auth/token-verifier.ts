@@ -1,13 +1,22 @@
 import { Injectable, UnauthorizedException } from '@nestjs/common';
 import { JwtService, TokenExpiredError } from '@nestjs/jwt';
+import { BROADCAST } from '../notifications/notification.js';
+import { isWellFormed } from '../unicode.js';
 import type { AuthUser } from './auth-user.js';
 
 interface Claims {
   sub?: unknown;
   exp?: unknown;
+  nbf?: unknown;
   name?: unknown;
   roles?: unknown;
 }
+
+/**
+ * The latest `exp` or `nbf` accepted, from now. Beyond it lie numbers no Date can hold
+ * (8640000000001, or 1e400 parsed as Infinity): a stream's expiry timer would then throw.
+ */
+export const MAX_CLAIM_SECONDS_AHEAD = Math.round(100 * 365.25 * 24 * 3600);
 
 /**
  * Verifies a JWT against the configured key, algorithms, issuer and audience and
@@ -39,20 +48,56 @@ function describe(error: unknown): string {
 }
 
 function toUser(claims: Claims): AuthUser {
-  if (typeof claims.sub !== 'string' || claims.sub === '') {
+  const { sub, exp, nbf, name } = claims;
+  if (typeof sub !== 'string' || sub === '') {
     throw new UnauthorizedException('Invalid token: sub (the user id) is required');
   }
-  if (typeof claims.exp !== 'number') {
-    throw new UnauthorizedException('Invalid token: exp is required');
+  // Two subs that differ only in a lone surrogate would share one inbox once encoded.
+  if (!isWellFormed(sub)) {
+    throw new UnauthorizedException(
+      'Invalid token: sub must be valid Unicode (no lone surrogates)',
+    );
+  }
+  if (sub === BROADCAST) {
+    throw new UnauthorizedException(
+      `Invalid token: sub must not be "${BROADCAST}" (it means everyone)`,
+    );
+  }
+  if (exp === undefined) throw new UnauthorizedException('Invalid token: exp is required');
+  if (!isTimeInReach(exp)) {
+    throw new UnauthorizedException(
+      'Invalid token: exp must be a finite number of seconds within the next 100 years',
+    );
+  }
+  // jsonwebtoken has checked that an nbf is a number and not in the future; -Infinity passes that.
+  if (nbf !== undefined && !isTimeInReach(nbf)) {
+    throw new UnauthorizedException(
+      'Invalid token: nbf must be a finite number of seconds within the next 100 years',
+    );
+  }
+  // The name goes into notification titles, which must come back as they were stored.
+  if (typeof name === 'string' && !isWellFormed(name)) {
+    throw new UnauthorizedException(
+      'Invalid token: name must be valid Unicode (no lone surrogates)',
+    );
   }
   const roles = claims.roles ?? [];
   if (!Array.isArray(roles) || !roles.every((role) => typeof role === 'string')) {
     throw new UnauthorizedException('Invalid token: roles must be an array of strings');
   }
   return {
-    id: claims.sub,
-    name: typeof claims.name === 'string' ? claims.name : null,
+    id: sub,
+    name: typeof name === 'string' ? name : null,
     roles,
-    expiresAt: new Date(claims.exp * 1000),
+    expiresAt: new Date(exp * 1000),
   };
+}
+
+/** A NumericDate (seconds) that is finite and at most {@link MAX_CLAIM_SECONDS_AHEAD} away. */
+function isTimeInReach(seconds: unknown): seconds is number {
+  return (
+    typeof seconds === 'number' &&
+    Number.isFinite(seconds) &&
+    seconds <= Date.now() / 1000 + MAX_CLAIM_SECONDS_AHEAD
+  );
 }

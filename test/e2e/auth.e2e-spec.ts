@@ -7,7 +7,7 @@ import { DEV_JWT_SECRET } from '../../src/config.js';
 import { eventually, startApp, type TestApp } from '../support/app.js';
 import { RawStream } from '../support/raw-stream.js';
 import { closeAllClients, StreamClient } from '../support/sse-client.js';
-import { bearer, token } from '../support/tokens.js';
+import { bearer, token, tokenWithRawClaims } from '../support/tokens.js';
 
 const now = () => Math.floor(Date.now() / 1000);
 const unsigned = (claims: object) =>
@@ -105,6 +105,59 @@ describe('Authentication (HS256 with JWT_SECRET, issuer and audience)', () => {
       expect(t.streams.size).toBe(0);
     },
   );
+
+  /** Claims written as JSON text, so that numbers JSON.stringify cannot write (1e400) fit. */
+  const raw = (claims: string) => tokenWithRawClaims(`{"iss":"idp","aud":"hub",${claims}}`, secret);
+  const YEAR = 365.25 * 24 * 3600;
+  const harmful: [string, () => string, RegExp][] = [
+    ['exp 8640000000001 (past the last Date)', () => raw(`"sub":"a","exp":8640000000001`), /exp/],
+    ['exp 1e400 (Infinity once parsed)', () => raw(`"sub":"a","exp":1e400`), /exp/],
+    ['exp 101 years ahead', () => raw(`"sub":"a","exp":${now() + Math.ceil(101 * YEAR)}`), /exp/],
+    ['exp as a string', () => raw(`"sub":"a","exp":"${now() + 600}"`), /exp/],
+    ['nbf -1e400', () => raw(`"sub":"a","exp":${now() + 600},"nbf":-1e400`), /nbf/],
+    [
+      'nbf 8640000000001',
+      () => raw(`"sub":"a","exp":${now() + 600},"nbf":8640000000001`),
+      /nbf|active/,
+    ],
+    ['a sub with a lone high surrogate', () => valid('x\ud800'), /sub/],
+    ['a sub with a lone low surrogate', () => valid('\udc00x'), /sub/],
+    ['the sub "*" (the broadcast marker)', () => valid('*'), /sub/],
+    ['a name with a lone surrogate', () => valid('a', { name: 'Ann \ud83d' }), /name/],
+  ];
+
+  it.each(harmful)(
+    'answers 401 to %s on REST and on a stream, and stays up',
+    async (_, make, message) => {
+      const harmfulToken = make();
+      const rest = await fetch(`${t.url}/notifications/unread-count`, {
+        headers: bearer(harmfulToken),
+      });
+      expect(rest.status).toBe(401);
+      expect(((await rest.json()) as { message: string }).message).toMatch(message);
+      const stream = await fetch(`${t.url}/notifications/stream`, {
+        headers: bearer(harmfulToken),
+      });
+      expect(stream.status).toBe(401);
+      expect(t.streams.size).toBe(0);
+      await request(t.url).get('/notifications/unread-count').set(bearer(valid())).expect(200);
+    },
+  );
+
+  it('accepts an exp and an nbf within the next 100 years, and a sub of any valid Unicode', async () => {
+    const exp = now() + Math.floor(99 * YEAR);
+    for (const claims of [
+      `"sub":"a","exp":${exp}`,
+      `"sub":"a","exp":${exp},"nbf":${now() - 60}`,
+      `"sub":"😀 \ufffd \ud83d\ude00","exp":${now() + 600}`,
+    ]) {
+      const res = await request(t.url)
+        .get('/notifications/unread-count')
+        .set(bearer(raw(claims)))
+        .expect(200);
+      expect(res.body).toEqual({ count: 0 });
+    }
+  });
 
   it.each([
     ['POST /messages', '/messages'],

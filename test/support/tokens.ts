@@ -1,4 +1,5 @@
 import jwt, { type SignOptions } from 'jsonwebtoken';
+import { createHmac } from 'node:crypto';
 import { DEV_JWT_SECRET } from '../../src/config.js';
 
 export interface TokenOptions {
@@ -21,3 +22,13 @@ export function token(userId: string, options: TokenOptions = {}): string {
 }
 
 export const bearer = (jwtToken: string) => ({ Authorization: `Bearer ${jwtToken}` });
+
+/**
+ * An HS256 token whose claims are `claimsJson` exactly as written: `jwt.sign` goes through
+ * JSON.stringify, which cannot write `1e400` (it writes `Infinity` as `null`).
+ */
+export function tokenWithRawClaims(claimsJson: string, secret = DEV_JWT_SECRET): string {
+  const encode = (text: string) => Buffer.from(text).toString('base64url');
+  const unsigned = `${encode('{"alg":"HS256","typ":"JWT"}')}.${encode(claimsJson)}`;
+  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+}
