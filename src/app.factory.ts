@@ -9,6 +9,7 @@ import type { AppConfig } from './config.js';
 import { corsOptions } from './cors.js';
 import { serveDemoPage } from './demo/static-assets.js';
 import { setupOpenApi } from './docs/openapi.js';
+import { checkBodyShape } from './limits/body-shape.js';
 import { jsonBodiesOnly } from './limits/json-bodies-only.js';
 import { appLogging } from './logging/app-logging.js';
 import { httpLogging } from './logging/http-logging.js';
@@ -17,19 +18,6 @@ import { StorageUnavailableFilter } from './storage/storage-unavailable.filter.j
 
 /** Request bodies larger than this are refused with 413 (CONTRACT.md, "Publishing"). */
 export const BODY_LIMIT = '64kb';
-
-/**
- * Nest's ValidationPipe deletes `__proto__`, `prototype` and `constructor` keys at any
- * depth (a defence against prototype pollution). Deleting what a client sent would
- * store something else than it asked for, so such a body is refused (400) instead.
- */
-const PROTOTYPE_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
-function refusePrototypeKeys(key: string, value: unknown): unknown {
-  if (PROTOTYPE_KEYS.has(key)) {
-    throw new SyntaxError(`The key "${key}" is not allowed anywhere in a request body`);
-  }
-  return value;
-}
 
 /** Builds the application, configured but not yet listening: `main.ts` and the tests share it. */
 export async function createApp(
@@ -51,7 +39,10 @@ export async function createApp(
   if (config.compression) app.use(gzipResponses());
   app.enableCors(corsOptions(config.corsOrigins));
   app.use(jsonBodiesOnly());
-  app.useBodyParser('json', { limit: BODY_LIMIT, reviver: refusePrototypeKeys });
+  // No reviver: JSON.parse is iterative without one, recursive (a stack overflow) with one.
+  app.useBodyParser('json', { limit: BODY_LIMIT });
+  // Depth, lone surrogates and prototype keys, before anything recursive sees the body.
+  app.use(checkBodyShape());
   app.use(cookieParser());
   const metrics = app.get(MetricsService);
   app.useGlobalFilters(

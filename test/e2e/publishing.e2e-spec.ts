@@ -920,6 +920,188 @@ describe('Publishing', () => {
     });
   });
 
+  describe('strings that are not valid Unicode: 400 naming the field, and nothing published', () => {
+    const author = token('mallory');
+    // JSON.stringify writes a lone surrogate as a \ud800 escape, which the service's parser
+    // turns back into the lone surrogate: what a client sends on the wire.
+    const cases: [string, string, string, unknown, RegExp][] = [
+      ['/messages', 'text', author, { text: 'hi \ud800', to: ['victim'] }, /^text must be/],
+      ['/messages', 'to[1]', author, { text: 'hi', to: ['victim', 'x\udfff'] }, /^to\[1\]/],
+      ['/workflows', 'name', author, { name: '\udc00w', approvers: ['victim'] }, /^name must/],
+      ['/workflows', 'approvers', author, { name: 'w', approvers: ['\ud800'] }, /^approvers\[0\]/],
+      ['/announcements', 'title', admin, { title: 't\ud83d', body: 'b' }, /^title must/],
+      ['/announcements', 'body', admin, { title: 't', body: '\ude00b' }, /^body must/],
+      [
+        '/notifications',
+        'recipients[0]',
+        service,
+        { recipients: ['x\ud800'], type: 'test.bad', title: 't' },
+        /^recipients\[0\]/,
+      ],
+      [
+        '/notifications',
+        'title',
+        service,
+        { recipients: ['victim'], type: 'test.bad', title: 'x\udbff' },
+        /^title must/,
+      ],
+      [
+        '/notifications',
+        'a value deep in data',
+        service,
+        { recipients: '*', type: 'test.bad', title: 't', data: { a: [{ b: 'ok', c: '\ud800' }] } },
+        /^data\.a\[0\]\.c must/,
+      ],
+      [
+        '/notifications',
+        'a key in data',
+        service,
+        { recipients: '*', type: 'test.bad', title: 't', data: { a: { 'k\udc00': 1 } } },
+        /^a key in data\.a must/,
+      ],
+    ];
+
+    it.each(cases)(
+      'POST %s with a lone surrogate in %s',
+      async (path, _what, caller, body, field) => {
+        await expectRefusedAndSilent(() => post(path, caller, body), 400, field);
+      },
+    );
+
+    it.each(['approve', 'reject'])(
+      'POST /workflows/:id/%s with a lone surrogate in comment',
+      async (action) => {
+        const workflow = await startWorkflow('starter', ['victim']);
+        await expectRefusedAndSilent(
+          () =>
+            post(`/workflows/${workflow.id}/${action}`, token('victim'), { comment: 'ok\ud800' }),
+          400,
+          /^comment must be valid Unicode/,
+          ['starter', 'victim', 'bystander'],
+        );
+        // Still pending: the refused decision changed nothing.
+        await post(`/workflows/${workflow.id}/${action}`, token('victim'), {}).expect(201);
+      },
+    );
+
+    it('POST /workflows/:id/logs with a lone surrogate in a line appends nothing', async () => {
+      const workflow = await startWorkflow('starter', ['victim']);
+      const timeline = new RawStream(
+        `${t.url}/workflows/${workflow.id}/stream`,
+        bearer(token('starter')),
+      );
+      raws.push(timeline);
+      await timeline.waitForBody('workflow.started');
+      const res = await post(`/workflows/${workflow.id}/logs`, token('starter'), {
+        lines: ['fine', 'broken \udfff'],
+      }).expect(400);
+      expect(messagesOf(res.body)).toEqual([
+        expect.stringMatching(/^lines\[1\] must be valid Unicode/),
+      ]);
+      await post(`/workflows/${workflow.id}/logs`, token('starter'), { lines: ['after'] }).expect(
+        201,
+      );
+      await timeline.waitForBody('after');
+      expect(timeline.body).not.toContain('fine');
+      expect(timeline.body.match(/^event: log$/gm)).toHaveLength(1);
+    });
+
+    it('gives back every valid string byte for byte: in the answer, live and in the inbox', async () => {
+      // Astral characters (surrogate pairs), U+FFFD itself, a noncharacter, line separators.
+      const odd =
+        'pair \ud83d\ude00 \ud800\udc00 \udbff\udfff replacement \ufffd nonchar \uffff sep \u2028\u2029 end';
+      const [victim] = await openListening(['test.unicode'], 'victim');
+      const sent = {
+        recipients: ['victim'],
+        type: 'test.unicode',
+        title: odd,
+        body: odd,
+        data: { [odd]: [odd] },
+      };
+      const res = await post('/notifications', service, sent).expect(201);
+      const [stored] = (res.body as { items: Notification[] }).items;
+      expect(stored).toMatchObject({ title: odd, body: odd, data: { [odd]: [odd] } });
+      await waitForNotifications(victim, 1, 'the notification');
+      expect(notificationsOf(victim)[0]).toMatchObject({
+        title: odd,
+        body: odd,
+        data: { [odd]: [odd] },
+      });
+      const inbox = await request(t.url)
+        .get('/notifications')
+        .set(bearer(token('victim')))
+        .expect(200);
+      const listed = (inbox.body as { items: Notification[] }).items.find(
+        (n) => n.id === stored.id,
+      );
+      expect(listed).toMatchObject({ title: odd, body: odd, data: { [odd]: [odd] } });
+    });
+  });
+
+  describe('deeply nested data: 400 naming the field before anything recursive runs', () => {
+    /** `levels` arrays, one inside the other. */
+    const nested = (levels: number) =>
+      JSON.parse('['.repeat(levels) + ']'.repeat(levels)) as unknown;
+    const notification = (data: unknown) => ({
+      recipients: ['victim'],
+      type: 'test.bad',
+      title: 't',
+      data,
+    });
+
+    it('accepts data 32 levels deep, as sent', async () => {
+      const [victim] = await openListening(['test.deep'], 'victim');
+      const data = { a: nested(31) };
+      const res = await post('/notifications', service, {
+        ...notification(data),
+        type: 'test.deep',
+      }).expect(201);
+      expect((res.body as { items: Notification[] }).items[0].data).toEqual(data);
+      await waitForNotifications(victim, 1, 'the deep notification');
+      expect(notificationsOf(victim)[0].data).toEqual(data);
+    });
+
+    /**
+     * A body whose `field` holds `levels` nested arrays, as JSON text: the test's own JSON
+     * serializer is recursive too, and would overflow before sending 30,000 levels.
+     */
+    const deepBody = (fields: object, field: string, levels: number) =>
+      `${JSON.stringify(fields).slice(0, -1)},"${field}":${'['.repeat(levels)}${']'.repeat(levels)}}`;
+    const postText = (path: string, caller: string, text: string) =>
+      post(path, caller).set('Content-Type', 'application/json').send(text);
+
+    // 33 is the first level refused; 2,000 overflowed the transformer's stack (500); 30,000
+    // overflowed the JSON reviver's (400 naming nothing). 64 KiB hold about 32,000.
+    it.each([33, 2000, 30000])(
+      'refuses data %i levels deep with 400 naming data',
+      async (levels) => {
+        const fields = { recipients: ['victim'], type: 'test.bad', title: 't' };
+        await expectRefusedAndSilent(
+          () =>
+            postText(
+              '/notifications',
+              service,
+              // `data` is an object: its first level; the arrays in it are the others.
+              deepBody(fields, 'data', levels - 1).replace('"data":', '"data":{"a":') + '}',
+            ),
+          400,
+          /^data is nested deeper than 32 levels/,
+        );
+      },
+    );
+
+    it.each([
+      ['/messages', 'to', { text: 'hi' }],
+      ['/workflows', 'approvers', { name: 'w' }],
+    ])('refuses a deeply nested %s body field with 400 naming it', async (path, field, fields) => {
+      await expectRefusedAndSilent(
+        () => postText(path, token('mallory'), deepBody(fields, field, 2000)),
+        400,
+        new RegExp(`^${field} is nested deeper than 32 levels`),
+      );
+    });
+  });
+
   describe('authentication', () => {
     it.each([
       ['/messages', { text: 'hi', to: ['victim'] }],
