@@ -17,6 +17,8 @@ const DESCRIPTION = `Real-time notifications over Server-Sent Events, with an in
 \`Authorization: Bearer <jwt>\`, the \`access_token\` query parameter (a native EventSource cannot
 send headers), the \`access_token\` cookie. On streams, a single-use \`?ticket=\` from
 \`POST /notifications/tickets\` may stand for the token. Without a valid token: \`401\` \`{"statusCode":401,"message":"..."}\`.
+With the cookie, every method but GET, HEAD and OPTIONS needs an \`Origin\` (or a \`Referer\`) that is the
+service's own origin or one of CORS_ORIGINS, else \`403\` (no cross-site request forgery).
 Operations marked without a lock (health, metrics, these docs) need no token; \`/metrics\` needs
 \`Authorization: Bearer <METRICS_TOKEN>\` when METRICS_TOKEN is set.
 
