@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
-import { DomainEvents } from '../domain-events.js';
+import { DomainEventBus } from '../events/domain-event-bus.js';
 import { AnnouncementsController } from './announcements.controller.js';
 import { AnnouncementsService } from './announcements.service.js';
 
-@Module({ controllers: [AnnouncementsController], providers: [AnnouncementsService, DomainEvents] })
+@Module({
+  controllers: [AnnouncementsController],
+  providers: [AnnouncementsService, DomainEventBus],
+})
 export class AnnouncementsModule {}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { AuthUser } from '../auth/auth-user.js';
-import { DomainEvents } from '../domain-events.js';
+import { DomainEventBus } from '../events/domain-event-bus.js';
 import { DocumentStore } from '../storage/document-store.js';
 import type { CreateAnnouncementDto } from './dto/create-announcement.dto.js';
 
@@ -17,7 +17,7 @@ export interface Announcement {
 export class AnnouncementsService {
   constructor(
     private readonly documents: DocumentStore,
-    private readonly events: DomainEvents,
+    private readonly events: DomainEventBus,
   ) {}
 
   /**

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { AuthUser } from '../auth/auth-user.js';
-import { DomainEvents } from '../domain-events.js';
+import { DomainEventBus } from '../events/domain-event-bus.js';
 import { DocumentStore } from '../storage/document-store.js';
 import type { CreateMessageDto } from './dto/create-message.dto.js';
 import type { Message } from './message.js';
@@ -10,7 +10,7 @@ import type { Message } from './message.js';
 export class MessagesService {
   constructor(
     private readonly documents: DocumentStore,
-    private readonly events: DomainEvents,
+    private readonly events: DomainEventBus,
   ) {}
 
   async create(author: AuthUser, dto: CreateMessageDto): Promise<Message> {

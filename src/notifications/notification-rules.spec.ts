@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { WorkflowEvent } from '../events.js';
+import type { WorkflowEvent } from '../events/domain-event-map.js';
 import { draftsFor, notificationRules } from './notification-rules.js';
 
 const alice = { id: 'alice', name: 'Alice' };

@@ -4,7 +4,7 @@ import type {
   DomainEventMap,
   MessageCreated,
   WorkflowEvent,
-} from '../events.js';
+} from '../events/domain-event-map.js';
 import { BROADCAST, NotificationDraft } from './notification.js';
 
 /**

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { StreamRegistry } from '../streaming/stream-registry.js';
-import { DomainEventsListener } from './domain-events.listener.js';
+import { NotifyOnDomainEventsListener } from './notify-on-domain-events.listener.js';
 import { FeedListener } from './feed-listener.js';
 import { InboxService } from './inbox.service.js';
 import { RetentionService } from './retention.service.js';
@@ -17,7 +17,7 @@ import { NotificationsService } from './notifications.service.js';
     NotificationRouter,
     NotificationsService,
     NotificationStreamsService,
-    DomainEventsListener,
+    NotifyOnDomainEventsListener,
     UnreadCounts,
     InboxService,
     RetentionService,

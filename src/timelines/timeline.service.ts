@@ -1,6 +1,6 @@
 import { ConflictException, ForbiddenException, Injectable } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
-import type { WorkflowEvent } from '../events.js';
+import type { WorkflowEvent } from '../events/domain-event-map.js';
 import { NotificationFeed } from '../storage/notification-feed.js';
 import { TimelineDraft, TimelineEventType, TimelineStore } from '../storage/timeline-store.js';
 import { WorkflowsService } from '../workflows/workflows.service.js';

@@ -1,31 +1,32 @@
 import { Injectable } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
-import type { WorkflowEvent } from '../events.js';
+import type { WorkflowEvent } from '../events/domain-event-map.js';
+import { OnDomainEvent } from '../events/on-domain-event.decorator.js';
 import { TimelineService } from './timeline.service.js';
 
-const listen = { suppressErrors: false } as const;
-
-/** Records each workflow event on that workflow's timeline. */
+/**
+ * Records each workflow event on that workflow's timeline. Errors are not suppressed
+ * (see OnDomainEvent): a timeline that cannot be written fails the emitting request.
+ */
 @Injectable()
 export class TimelinesListener {
   constructor(private readonly timelines: TimelineService) {}
 
-  @OnEvent('workflow.started', listen)
+  @OnDomainEvent('workflow.started')
   started(event: WorkflowEvent): Promise<void> {
     return this.timelines.record('workflow.started', event);
   }
 
-  @OnEvent('workflow.approved', listen)
+  @OnDomainEvent('workflow.approved')
   approved(event: WorkflowEvent): Promise<void> {
     return this.timelines.record('workflow.approved', event);
   }
 
-  @OnEvent('workflow.rejected', listen)
+  @OnDomainEvent('workflow.rejected')
   rejected(event: WorkflowEvent): Promise<void> {
     return this.timelines.record('workflow.rejected', event);
   }
 
-  @OnEvent('workflow.cancelled', listen)
+  @OnDomainEvent('workflow.cancelled')
   cancelled(event: WorkflowEvent): Promise<void> {
     return this.timelines.record('workflow.cancelled', event);
   }

@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
-import { DomainEvents } from '../domain-events.js';
+import { DomainEventBus } from '../events/domain-event-bus.js';
 import { WorkflowsController } from './workflows.controller.js';
 import { WorkflowsService } from './workflows.service.js';
 
 @Module({
   controllers: [WorkflowsController],
-  providers: [WorkflowsService, DomainEvents],
+  providers: [WorkflowsService, DomainEventBus],
   exports: [WorkflowsService],
 })
 export class WorkflowsModule {}

@@ -1,8 +1,8 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { AuthUser } from '../auth/auth-user.js';
-import { DomainEvents } from '../domain-events.js';
-import type { DomainEventName, WorkflowEvent } from '../events.js';
+import { DomainEventBus } from '../events/domain-event-bus.js';
+import type { DomainEventName, WorkflowEvent } from '../events/domain-event-map.js';
 import { DocumentStore } from '../storage/document-store.js';
 import type { StartWorkflowDto } from './dto/start-workflow.dto.js';
 import type { Workflow } from './workflow.js';
@@ -14,7 +14,7 @@ const WORKFLOWS = 'workflows';
 export class WorkflowsService {
   constructor(
     private readonly documents: DocumentStore,
-    private readonly events: DomainEvents,
+    private readonly events: DomainEventBus,
   ) {}
 
   async start(starter: AuthUser, dto: StartWorkflowDto): Promise<Workflow> {

@@ -1,46 +1,49 @@
 import { Injectable } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
-import type { AnnouncementPublished, MessageCreated, WorkflowEvent } from '../events.js';
+import type {
+  AnnouncementPublished,
+  MessageCreated,
+  WorkflowEvent,
+} from '../events/domain-event-map.js';
+import { OnDomainEvent } from '../events/on-domain-event.decorator.js';
 import type { Notification } from './notification.js';
 import { notificationRules as rules } from './notification-rules.js';
 import { NotificationsService } from './notifications.service.js';
 
 /**
- * Turns domain events into notifications. Errors are not suppressed: they reach
- * the emitting request, which then fails instead of losing a notification.
+ * Turns domain events into notifications. Errors are not suppressed (see
+ * OnDomainEvent): they reach the emitting request, which then fails instead of
+ * losing a notification.
  */
-const listen = { suppressErrors: false } as const;
-
 @Injectable()
-export class DomainEventsListener {
+export class NotifyOnDomainEventsListener {
   constructor(private readonly notifications: NotificationsService) {}
 
-  @OnEvent('message.created', listen)
+  @OnDomainEvent('message.created')
   onMessageCreated(event: MessageCreated): Promise<Notification[]> {
     return this.notifications.publish(rules['message.created'](event));
   }
 
-  @OnEvent('workflow.started', listen)
+  @OnDomainEvent('workflow.started')
   onWorkflowStarted(event: WorkflowEvent): Promise<Notification[]> {
     return this.notifications.publish(rules['workflow.started'](event));
   }
 
-  @OnEvent('workflow.approved', listen)
+  @OnDomainEvent('workflow.approved')
   onWorkflowApproved(event: WorkflowEvent): Promise<Notification[]> {
     return this.notifications.publish(rules['workflow.approved'](event));
   }
 
-  @OnEvent('workflow.rejected', listen)
+  @OnDomainEvent('workflow.rejected')
   onWorkflowRejected(event: WorkflowEvent): Promise<Notification[]> {
     return this.notifications.publish(rules['workflow.rejected'](event));
   }
 
-  @OnEvent('workflow.cancelled', listen)
+  @OnDomainEvent('workflow.cancelled')
   onWorkflowCancelled(event: WorkflowEvent): Promise<Notification[]> {
     return this.notifications.publish(rules['workflow.cancelled'](event));
   }
 
-  @OnEvent('announcement.published', listen)
+  @OnDomainEvent('announcement.published')
   onAnnouncementPublished(event: AnnouncementPublished): Promise<Notification[]> {
     return this.notifications.publish(rules['announcement.published'](event));
   }
