@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       maxStreamsPerUser: 10,
       maxStreams: 50000,
       publishRateLimit: 120,
+      servicePublishRateLimit: 100000,
       publishRateTtlMs: 60000,
       maxBufferedBytes: 1048576,
       retentionDays: 30,
@@ -53,6 +54,7 @@ describe('loadConfig', () => {
     ['MAX_STREAMS_PER_USER', '0'],
     ['COMPRESSION', 'maybe'],
     ['PUBLISH_RATE_LIMIT', '0'],
+    ['SERVICE_PUBLISH_RATE_LIMIT', 'lots'],
     ['PUBLISH_RATE_TTL_MS', '1.5'],
     ['JWT_PUBLIC_KEY', 'not a pem'],
   ])('names the variable when %s=%s is invalid', (name, value) => {

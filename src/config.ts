@@ -17,6 +17,8 @@ export class AppConfig {
   readonly maxStreams!: number;
   /** Publish requests (POST) one user may make per {@link publishRateTtlMs}; 429 beyond. */
   readonly publishRateLimit!: number;
+  /** The same budget for a token with the `service` role: machine publishers are not people. */
+  readonly servicePublishRateLimit!: number;
   readonly publishRateTtlMs!: number;
   readonly maxBufferedBytes!: number;
   readonly retentionDays!: number;
@@ -71,6 +73,7 @@ export function loadConfig(env: Env): AppConfig {
     maxStreamsPerUser: integer(env, 'MAX_STREAMS_PER_USER', 10, 1),
     maxStreams: integer(env, 'MAX_STREAMS', 50000, 1),
     publishRateLimit: integer(env, 'PUBLISH_RATE_LIMIT', 120, 1),
+    servicePublishRateLimit: integer(env, 'SERVICE_PUBLISH_RATE_LIMIT', 100000, 1),
     publishRateTtlMs: integer(env, 'PUBLISH_RATE_TTL_MS', 60000, 100),
     maxBufferedBytes: integer(env, 'MAX_BUFFERED_BYTES', 1048576, 1024),
     retentionDays: integer(env, 'RETENTION_DAYS', 30, 1),
