@@ -11,6 +11,7 @@ export default {
     '^(\\.{1,2}/.*)\\.js$': '$1',
     // CommonJS that require()s Nest's ES modules: see the file for why and how.
     '^@nestjs/throttler$': '<rootDir>/test/support/throttler.esm.mjs',
+    '^@nest-lab/throttler-storage-redis$': '<rootDir>/test/support/throttler-storage-redis.esm.mjs',
   },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
   testTimeout: 20000,

@@ -1,25 +1,40 @@
-import { Logger } from '@nestjs/common';
+import type { Logger } from '@nestjs/common';
 import cluster from 'node:cluster';
-import { createApp } from './app.factory.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type AppConfig } from './config.js';
 import { createRootLogger } from './logging/logger.js';
-import { PinoLoggerService } from './logging/pino-logger.service.js';
+import { prepareDataDir } from './storage/sqlite/data-dir.js';
+
+/**
+ * The configuration, every variable checked (DATA_DIR too, where the embedded store
+ * will use it), or, for a bad value, one JSON line naming it and exit code 1.
+ * This runs before Nest and the application are even loaded: on a busy machine that
+ * alone takes seconds, and a bad configuration must stop the process within 5 s
+ * (CONTRACT.md, "Start-up and configuration").
+ */
+function checkedConfig(root: ReturnType<typeof createRootLogger>): AppConfig {
+  try {
+    const config = loadConfig(process.env);
+    if (!config.redisUrl) prepareDataDir(config.dataDir);
+    return config;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    root.error({ context: 'Bootstrap' }, `Configuration: ${error.message}`);
+    process.exit(1);
+  }
+}
 
 async function main(): Promise<void> {
   // JSON lines on stdout from the very first one, a configuration error included.
-  const jsonLogger = new PinoLoggerService(createRootLogger());
-  Logger.overrideLogger(jsonLogger);
-  const logger = new Logger('Bootstrap');
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      logger.error(`Configuration: ${error.message}`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const root = createRootLogger();
+  const config = checkedConfig(root);
+  const [nest, { createApp }, { PinoLoggerService }] = await Promise.all([
+    import('@nestjs/common'),
+    import('./app.factory.js'),
+    import('./logging/pino-logger.service.js'),
+  ]);
+  const jsonLogger = new PinoLoggerService(root);
+  nest.Logger.overrideLogger(jsonLogger);
+  const logger = new nest.Logger('Bootstrap');
   if (config.workers > 1 && cluster.isPrimary) {
     runWorkers(config.workers, logger);
     return;

@@ -11,7 +11,7 @@ import {
 import { Instance } from '../support/instance.js';
 import { token } from '../support/tokens.js';
 
-const PRODUCTION_SECRET = 'browser-suite-production-secret';
+const PRODUCTION_SECRET = 'browser-suite-production-secret-of-32-bytes-or-more';
 
 /**
  * The page loads and works without a single console error (a CSP violation, a 404, an

@@ -67,7 +67,10 @@ describe('The demo page and its development sign-in', () => {
   describe('in production', () => {
     let t: TestApp;
     beforeAll(async () => {
-      t = await startApp({ NODE_ENV: 'production', JWT_SECRET: 'production-secret' });
+      t = await startApp({
+        NODE_ENV: 'production',
+        JWT_SECRET: 'production-secret-of-32-bytes-or-more',
+      });
     });
     afterAll(() => t.close());
 

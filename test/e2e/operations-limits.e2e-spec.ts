@@ -191,6 +191,64 @@ describe('Publish rate limit (PUBLISH_RATE_LIMIT=3 per PUBLISH_RATE_TTL_MS=1500)
   });
 });
 
+/**
+ * Issue 11, point 7: a backend publishing with a `service` token has its own, far larger
+ * budget (SERVICE_PUBLISH_RATE_LIMIT) instead of a person's PUBLISH_RATE_LIMIT.
+ */
+describe('Publish rate limit of service tokens (SERVICE_PUBLISH_RATE_LIMIT)', () => {
+  const notify = (url: string, jwtToken: string) =>
+    request(url)
+      .post('/notifications')
+      .set(bearer(jwtToken))
+      .send({ recipients: ['zed'], type: 'test.ping', title: 'hi' });
+  const message = (url: string, jwtToken: string) =>
+    request(url)
+      .post('/messages')
+      .set(bearer(jwtToken))
+      .send({ text: 'hi', to: ['zed'] });
+
+  /** The statuses of `count` requests made one after the other. */
+  async function statuses(count: number, send: () => request.Test): Promise<number[]> {
+    const seen: number[] = [];
+    for (let i = 0; i < count; i++) seen.push((await send()).status);
+    return seen;
+  }
+
+  it('lets a service token publish past the 120 a minute that a person gets, on the defaults', async () => {
+    const t = await startApp();
+    try {
+      const service = token('billing', { roles: ['service'] });
+      expect(await statuses(125, () => notify(t.url, service))).toEqual(Array(125).fill(201));
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('gives a service token SERVICE_PUBLISH_RATE_LIMIT, naming it in the 429', async () => {
+    const t = await startApp({ PUBLISH_RATE_LIMIT: '2', SERVICE_PUBLISH_RATE_LIMIT: '5' });
+    try {
+      const service = token('billing', { roles: ['service'] });
+      expect(await statuses(6, () => notify(t.url, service))).toEqual([
+        201, 201, 201, 201, 201, 429,
+      ]);
+      const refused = await notify(t.url, service);
+      expect(refused.body).toMatchObject({
+        statusCode: 429,
+        message: expect.stringMatching(
+          /at most 5 per 60 s per service \(SERVICE_PUBLISH_RATE_LIMIT\)/,
+        ),
+      });
+      // A person keeps PUBLISH_RATE_LIMIT; an admin is a person too.
+      const admin = token('root', { roles: ['admin'] });
+      expect(await statuses(3, () => notify(t.url, admin))).toEqual([201, 201, 429]);
+      const person = token('alice');
+      expect(await statuses(3, () => message(t.url, person))).toEqual([201, 201, 429]);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('Global cap on open streams (MAX_STREAMS=2)', () => {
   let t: TestApp;
   const opened: RawStream[] = [];

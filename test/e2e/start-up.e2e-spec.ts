@@ -1,6 +1,9 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
+import { makeDataDir, removeDataDir } from '../support/app.js';
 import { Instance } from '../support/instance.js';
 import { RawStream } from '../support/raw-stream.js';
 import { bearer } from '../support/tokens.js';
@@ -67,5 +70,44 @@ describe('dist/main.js', () => {
     await expect(Instance.start({ WORKERS: '2' })).rejects.toThrow(
       /exited with code 1:[\s\S]*WORKERS > 1 needs REDIS_URL/,
     );
+  });
+
+  /**
+   * Issue 11, point 10: every bad value stops the process within 5 s, with exit code 1
+   * and one line naming the variable; never a stack trace, a hang or a busy loop.
+   */
+  describe('a bad configuration', () => {
+    const scratch = makeDataDir();
+    const aFile = join(scratch, 'a-file');
+    writeFileSync(aFile, 'not a directory');
+    // A folder without write permission, but root writes there anyway: sysfs refuses even root.
+    const unwritable = process.getuid?.() === 0 ? '/sys/kernel' : join(scratch, 'read-only');
+    if (unwritable !== '/sys/kernel') {
+      mkdirSync(unwritable);
+      chmodSync(unwritable, 0o500);
+    }
+    afterAll(() => removeDataDir(scratch));
+
+    const garbageKey = '-----BEGIN PUBLIC KEY-----\\nbm90IGEga2V5\\n-----END PUBLIC KEY-----';
+    it.each<[string, Record<string, string>]>([
+      ['REDIS_URL', { REDIS_URL: 'notaurl' }],
+      ['REDIS_URL', { REDIS_URL: 'ftp://x:1' }],
+      ['CORS_ORIGINS', { CORS_ORIGINS: 'not a url' }],
+      ['CORS_ORIGINS', { CORS_ORIGINS: 'https://ok.example, https://app.example/path' }],
+      ['JWT_PUBLIC_KEY', { JWT_PUBLIC_KEY: garbageKey }],
+      ['DATA_DIR', { DATA_DIR: unwritable }],
+      ['DATA_DIR', { DATA_DIR: aFile }],
+      ['DATA_DIR', { DATA_DIR: '/proc/x' }],
+      ['JWT_SECRET', { NODE_ENV: 'production', JWT_SECRET: 'short-but-not-32-bytes' }],
+      ['HOST', { HOST: 'not a host' }],
+      ['PORT', { PORT: '70000' }],
+    ])('%s: %j exits 1 within 5 s with one line naming it', async (name, env) => {
+      const { exitCode, output, ms } = await Instance.exitOf(env);
+      expect({ exitCode, output }).toEqual({ exitCode: 1, output: expect.any(String) });
+      expect(ms).toBeLessThan(5000);
+      expect(output.trim().split('\n')).toEqual([expect.stringContaining(name)]);
+      expect(output).not.toContain('    at ');
+      if (env.DATA_DIR) expect(output).toContain(env.DATA_DIR);
+    });
   });
 });

@@ -42,6 +42,33 @@ export class Instance {
     return instance;
   }
 
+  /**
+   * Runs it with `env` as a process that should not start (a bad configuration): resolves
+   * once it has exited, or after `killAfterMs` (then killed, with exitCode null), with what
+   * it printed and how long it ran.
+   */
+  static async exitOf(
+    env: Record<string, string>,
+    killAfterMs = 10_000,
+  ): Promise<{ exitCode: number | null; output: string; ms: number }> {
+    const workDir = makeDataDir();
+    const startedAt = Date.now();
+    const child = spawn(process.execPath, [resolve('dist/main.js')], {
+      cwd: workDir,
+      env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const record = (chunk: Buffer) => (output += chunk.toString());
+    child.stdout.on('data', record);
+    child.stderr.on('data', record);
+    const killer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    const [exitCode] = (await once(child, 'close')) as [number | null];
+    clearTimeout(killer);
+    removeDataDir(workDir);
+    return { exitCode, output, ms: Date.now() - startedAt };
+  }
+
   get exitCode(): number | null {
     return this.child.exitCode;
   }

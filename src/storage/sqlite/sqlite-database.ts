@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppConfig } from '../../config.js';
+import { DATABASE_FILE, prepareDataDir } from './data-dir.js';
 
 /** How long a write waits for a lock held by another connection before it fails. */
 const BUSY_TIMEOUT_MS = 1000;
@@ -60,8 +60,8 @@ export class SqliteDatabase implements OnApplicationShutdown {
   private readonly logger = new Logger(SqliteDatabase.name);
 
   constructor(config: AppConfig) {
-    mkdirSync(config.dataDir, { recursive: true });
-    const file = join(config.dataDir, 'notifications.db');
+    // Created and proven writable already at start-up (main.ts); again for the tests' apps.
+    const file = join(prepareDataDir(config.dataDir), DATABASE_FILE);
     this.db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
