@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import request from 'supertest';
 import { MetricsService } from '../../src/metrics/metrics.service.js';
+import { TimelineStreamsService } from '../../src/timelines/timeline-streams.service.js';
 import { eventually, sleep, startApp, type TestApp } from '../support/app.js';
 import { closeAllClients, StreamClient } from '../support/sse-client.js';
 import { bearer, token } from '../support/tokens.js';
@@ -13,11 +14,15 @@ const service = token('svc', { roles: ['service'] });
  * A raw HTTP client that sends its request and then never reads a byte (an EventSource
  * would read everything): what the server holds for it can only grow.
  */
-async function stalledStream(url: string, headers: Record<string, string>): Promise<net.Socket> {
+async function stalledStream(
+  url: string,
+  headers: Record<string, string>,
+  path = '/notifications/stream',
+): Promise<net.Socket> {
   const socket = net.connect(Number(new URL(url).port), '127.0.0.1');
   await new Promise<void>((resolve) => socket.once('connect', resolve));
   const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
-  socket.write(`GET /notifications/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n${lines.join('')}\r\n`);
+  socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${lines.join('')}\r\n`);
   socket.pause();
   return socket;
 }
@@ -192,5 +197,44 @@ describe('A client that stops reading (MAX_BUFFERED_BYTES)', () => {
     await eventually(() => resumed.events.length >= expected.length, 'the whole history', 30000);
     expect(resumed.payloads().map((n) => n.title)).toEqual(expected);
     resumed.close();
+  }, 60000);
+
+  it('drops a timeline stream that stalls during its replay while log lines keep coming', async () => {
+    const workflow = (
+      await request(t.url)
+        .post('/workflows')
+        .set(bearer(token('starter')))
+        .send({ name: 'Long build', approvers: ['approver'] })
+        .expect(201)
+    ).body as { id: string };
+    const timelines = t.app.get(TimelineStreamsService);
+    // 15 lines of 4,000 bytes a request (the body limit is 64 KB).
+    const lines = Array.from({ length: 15 }, () => 'l'.repeat(4000));
+    const log = () =>
+      request(t.url)
+        .post(`/workflows/${workflow.id}/logs`)
+        .set(bearer(service))
+        .send({ lines })
+        .expect(201);
+    // About 15 MB of timeline: more than the kernel's socket buffers take.
+    for (let i = 0; i < 250; i++) await log();
+    const metrics = t.app.get(MetricsService);
+    const dropsBefore = (await metrics.slowConsumersDropped.get()).values[0]?.value ?? 0;
+    const stalled = await stalledStream(
+      t.url,
+      { Authorization: `Bearer ${token('approver')}` },
+      `/workflows/${workflow.id}/stream`,
+    );
+    await eventually(() => timelines.size === 1, 'the stalled timeline stream to open');
+    await sleep(300);
+    let more = 0;
+    while (timelines.size === 1 && more < 100) {
+      await log();
+      more += 1;
+    }
+    expect(timelines.size).toBe(0);
+    expect(more).toBeLessThan(100);
+    expect((await metrics.slowConsumersDropped.get()).values[0]?.value).toBe(dropsBefore + 1);
+    stalled.destroy();
   }, 60000);
 });
