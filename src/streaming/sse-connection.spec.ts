@@ -280,5 +280,24 @@ describe(SseConnection.name, () => {
       expect(onClose).toHaveBeenCalledWith(connection, 'error');
       expect(logged.mock.calls[0]?.[0]).toMatch(/RangeError/);
     });
+
+    it('starts no timer when its first write fails', () => {
+      const onClose = jest.fn<(connection: SseConnection, reason: string) => void>();
+      const connection = new SseConnection({
+        userId: 'alice',
+        retryMs: 3000,
+        heartbeatMs: 1000,
+        expiresAt: new Date(T0 + 60_000),
+        onClose,
+      });
+      const sink = {
+        write: () => {
+          throw new Error('the socket is gone');
+        },
+      };
+      expect(() => connection.open(sink, () => undefined)).not.toThrow();
+      expect(onClose).toHaveBeenCalledWith(connection, 'error');
+      expect(connection.timerCount).toBe(0);
+    });
   });
 });

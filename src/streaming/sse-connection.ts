@@ -110,6 +110,8 @@ export class SseConnection {
       this.waitingBytes -= sizeOf(frame);
       this.write(frame);
     }
+    // A write that failed or went over the limit closed it: no timer may outlive it.
+    if (this.closed) return;
     const heartbeat = setInterval(
       () => this.guarded(() => this.write(frameComment())),
       this.options.heartbeatMs,
@@ -303,6 +305,7 @@ export class SseConnection {
   }
 
   private at(when: number, task: () => void): void {
+    if (this.closed) return;
     const delay = when - Date.now();
     // Not a number (an exp beyond a Date's range, say): at once, where its failure shows.
     if (!(delay > 0)) {
