@@ -46,7 +46,12 @@ async function main(): Promise<void> {
     );
   }
   const app = await createApp(config, jsonLogger);
-  exitOnSignals(() => app.close(), logger);
+  exitOnSignals(() => {
+    // Stop accepting connections before the streams end, so that no reconnect reaches
+    // this instance while it waits for their last bytes to go out (endForShutdown).
+    app.getHttpServer().close();
+    return app.close();
+  }, logger);
   await app.listen(config.port, config.host);
   const { port } = app.getHttpServer().address() as { port: number };
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

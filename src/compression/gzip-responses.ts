@@ -1,5 +1,6 @@
 import compression from 'compression';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { Transform } from 'node:stream';
 
 /**
  * gzip for every response whose client accepts it (`Accept-Encoding`), streams included
@@ -111,3 +112,27 @@ function flushEventStreamWrites(response: Response): void {
 function isEventStream(response: Response): boolean {
   return String(response.getHeader('Content-Type') ?? '').startsWith('text/event-stream');
 }
+
+/**
+ * The zlib stream that compresses `response`, or null when the response goes out as it
+ * is (not compressed, COMPRESSION=false, headers not yet sent). A stream's memory bound
+ * counts what it holds (CONTRACT.md, MAX_BUFFERED_BYTES): a client that stops reading
+ * makes the compressor keep its output, then queue every write.
+ *
+ * `compression` keeps its zlib stream private; the one thing it forwards to it is a
+ * `drain` listener added to the response (so that a writer waits for the compressor),
+ * and an EventEmitter's `on` returns the emitter it was called on. Adding and removing
+ * a listener that does nothing is thus how the stream is reached, without patching zlib.
+ */
+export function compressorOf(response: Response): Transform | null {
+  if (!response.headersSent || response.getHeader('Content-Encoding') === undefined) return null;
+  const emitter = response.on('drain', noop) as unknown;
+  if (emitter instanceof Transform) {
+    emitter.off('drain', noop);
+    return emitter;
+  }
+  response.off('drain', noop);
+  return null;
+}
+
+const noop = () => undefined;

@@ -91,7 +91,7 @@ export class MetricsService {
   });
   readonly slowConsumersDropped = new Counter({
     name: `${PREFIX}slow_consumers_dropped_total`,
-    help: 'Streams closed because their unsent bytes exceeded MAX_BUFFERED_BYTES',
+    help: 'Streams (of every kind) closed because what they held exceeded MAX_BUFFERED_BYTES',
     registers: [this.registry],
   });
   readonly fanoutSeconds = new Histogram({

@@ -4,6 +4,8 @@ import type { Observable } from 'rxjs';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AppConfig } from '../config.js';
 import { StreamAdmission } from '../limits/stream-admission.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { endForShutdown } from '../streaming/end-for-shutdown.js';
 import { SseConnection } from '../streaming/sse-connection.js';
 import { frameControl } from '../streaming/sse-frame.js';
 import { serveSse } from '../streaming/sse-observable.js';
@@ -31,6 +33,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     private readonly config: AppConfig,
     private readonly state: PresenceState,
     private readonly admission: StreamAdmission,
+    private readonly metrics: MetricsService,
   ) {}
 
   onModuleInit(): void {
@@ -43,7 +46,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
 
   /** Ends every presence stream, so that clients reconnect (elsewhere) and users leave. */
   async onModuleDestroy(): Promise<void> {
-    this.endAll();
+    await endForShutdown(this.all());
     await Promise.allSettled([...this.pendingExits]);
   }
 
@@ -55,9 +58,10 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       heartbeatMs: this.config.heartbeatMs,
       maxBufferedBytes: this.config.maxBufferedBytes,
       expiresAt: user.expiresAt,
-      onClose: (closed) => {
+      onClose: (closed, reason) => {
         this.remove(documentId, closed);
         release();
+        if (reason === 'slow-consumer') this.metrics.slowConsumersDropped.inc();
       },
     });
     connection.holdLive(null);
@@ -123,7 +127,10 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   }
 
   private endAll(): void {
-    const all = [...this.documents.values()].flatMap((streams) => [...streams.connections()]);
-    for (const connection of all) connection.end();
+    for (const connection of this.all()) connection.end();
+  }
+
+  private all(): SseConnection[] {
+    return [...this.documents.values()].flatMap((streams) => [...streams.connections()]);
   }
 }

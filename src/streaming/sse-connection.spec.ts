@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { SseConnection, type SseConnectionOptions } from './sse-connection.js';
 
 const T0 = new Date('2030-01-01T00:00:00.000Z').getTime();
@@ -196,6 +197,107 @@ describe(SseConnection.name, () => {
       connection.write('after');
       jest.advanceTimersByTime(5000);
       expect(written).toHaveLength(3);
+    });
+  });
+
+  describe('what it holds behind a replay', () => {
+    function replaying(maxBufferedBytes: number) {
+      const abort = jest.fn<() => void>();
+      const onClose = jest.fn<(connection: SseConnection, reason: string) => void>();
+      const connection = new SseConnection({
+        userId: 'stalled',
+        retryMs: 3000,
+        heartbeatMs: 1000,
+        expiresAt: new Date(T0 + 60_000),
+        maxBufferedBytes,
+        onClose,
+      });
+      connection.open({ write: () => undefined, buffered: () => 0, abort }, () => undefined);
+      connection.holdLive('10');
+      return { connection, abort, onClose };
+    }
+
+    it('counts against maxBufferedBytes: over it, the stream is dropped as a slow consumer', () => {
+      const { connection, abort, onClose } = replaying(100);
+      connection.send('x'.repeat(60), '11');
+      expect(abort).not.toHaveBeenCalled();
+      connection.send('x'.repeat(60), '12');
+      expect(abort).toHaveBeenCalledTimes(1);
+      expect(onClose).toHaveBeenCalledWith(connection, 'slow-consumer');
+      expect(connection.heldBytes).toBe(0);
+    });
+
+    it('no longer counts once it has been sent', () => {
+      const { connection, abort } = replaying(100);
+      connection.send('x'.repeat(60), '11');
+      connection.goLive();
+      connection.holdLive();
+      connection.send('x'.repeat(60), '12');
+      expect(abort).not.toHaveBeenCalled();
+      expect(connection.heldBytes).toBe(60);
+    });
+  });
+
+  describe('a failure in a timer or a write', () => {
+    let logged: jest.SpiedFunction<Logger['error']>;
+    beforeEach(() => {
+      logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    });
+    afterEach(() => logged.mockRestore());
+
+    it('closes that stream with reason error and logs it, instead of throwing out of the timer', () => {
+      const written: string[] = [];
+      const abort = jest.fn<() => void>();
+      const onClose = jest.fn<(connection: SseConnection, reason: string) => void>();
+      const connection = new SseConnection({
+        userId: 'alice',
+        retryMs: 3000,
+        heartbeatMs: 1000,
+        expiresAt: new Date(T0 + 60_000),
+        onClose,
+      });
+      const sink = {
+        write: (chunk: string) => {
+          if (chunk.startsWith(':')) throw new Error('the heartbeat broke');
+          written.push(chunk);
+        },
+        abort,
+      };
+      connection.open(sink, () => undefined);
+      expect(() => jest.advanceTimersByTime(1000)).not.toThrow();
+      expect(onClose).toHaveBeenCalledWith(connection, 'error');
+      expect(abort).toHaveBeenCalledTimes(1);
+      expect(connection.timerCount).toBe(0);
+      expect(written).toEqual(['retry: 3000\n\n']);
+      expect(logged.mock.calls[0]?.[0]).toMatch(/Stream of alice failed.*the heartbeat broke/s);
+    });
+
+    it('closes the stream whose token-expiring task throws (an exp beyond a Date)', () => {
+      const onClose = jest.fn<(connection: SseConnection, reason: string) => void>();
+      const { connection } = connect({ expiresAt: new Date(Number.NaN), onClose });
+      expect(() => jest.advanceTimersByTime(120_000)).not.toThrow();
+      expect(onClose).toHaveBeenCalledTimes(1);
+      expect(onClose).toHaveBeenCalledWith(connection, 'error');
+      expect(logged.mock.calls[0]?.[0]).toMatch(/RangeError/);
+    });
+
+    it('starts no timer when its first write fails', () => {
+      const onClose = jest.fn<(connection: SseConnection, reason: string) => void>();
+      const connection = new SseConnection({
+        userId: 'alice',
+        retryMs: 3000,
+        heartbeatMs: 1000,
+        expiresAt: new Date(T0 + 60_000),
+        onClose,
+      });
+      const sink = {
+        write: () => {
+          throw new Error('the socket is gone');
+        },
+      };
+      expect(() => connection.open(sink, () => undefined)).not.toThrow();
+      expect(onClose).toHaveBeenCalledWith(connection, 'error');
+      expect(connection.timerCount).toBe(0);
     });
   });
 });

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { isAfter } from '../cursor.js';
 import { frameComment, frameControl, frameRetry } from './sse-frame.js';
 
@@ -13,6 +14,8 @@ export interface SseSink {
   abort?(): void;
   /** Null when the sink takes more at once; else resolves once it has drained (or closed). */
   drained?(): Promise<void> | null;
+  /** Resolves once an ended response has handed its last byte to the kernel, or closed. */
+  finished?(): Promise<void>;
 }
 
 export interface SseConnectionOptions {
@@ -20,8 +23,10 @@ export interface SseConnectionOptions {
   /** The registry key, when it is not the user (a workflow's timeline stream, say). */
   key?: string;
   /**
-   * Unsent data beyond which the client is dropped as a slow consumer (it resumes with
-   * Last-Event-ID), so that one client that stops reading cannot hold unbounded memory.
+   * What the stream may hold beyond which the client is dropped as a slow consumer (it
+   * resumes with Last-Event-ID), so that one client that stops reading cannot hold
+   * unbounded memory: the sink's unsent bytes (the compressor's included) plus the frames
+   * waiting here, behind a replay or for the sink.
    */
   maxBufferedBytes?: number;
   retryMs: number;
@@ -47,6 +52,10 @@ export const TOKEN_WARNING_MS = 30_000;
 /** setTimeout fires at once for delays over 2^31 - 1 ms, so longer waits are chained. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** Memory a frame takes while it waits here (a string's length is close enough). */
+const sizeOf = (chunk: Chunk | null) =>
+  chunk === null ? 0 : typeof chunk === 'string' ? chunk.length : chunk.byteLength;
+
 /**
  * One open stream. It owns its timers and has a single cleanup path,
  * {@link close}, which runs once whether the client left, the token expired or
@@ -57,7 +66,7 @@ export class SseConnection {
   /** What the stream is registered under: its user, or a resource such as a workflow. */
   readonly key: string;
   private sink: SseSink | null = null;
-  private endResponse: (() => void) | null = null;
+  private endResponse: ((reason: CloseReason) => void) | null = null;
   /** The newest notification cursor this stream has sent; older or equal ones are dropped. */
   private lastCursor: string | null = null;
   /** Where the stream started in the store's history, for a catch-up before any notification. */
@@ -66,7 +75,10 @@ export class SseConnection {
   private backlog: { frame: Chunk; cursor: string | null; ifDropped: Chunk | null }[] | null = null;
   /** Frames written before the sink existed (see {@link write}). */
   private beforeOpen: Chunk[] = [];
+  /** The size of what {@link backlog} and {@link beforeOpen} hold. */
+  private waitingBytes = 0;
   private closed = false;
+  private readonly logger = new Logger(SseConnection.name);
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly options: SseConnectionOptions) {
@@ -87,15 +99,23 @@ export class SseConnection {
    * Starts the stream: `retry:` first, then heartbeats and the token's deadlines.
    * `endResponse` is how the server ends the response when it closes the stream.
    */
-  open(sink: SseSink, endResponse: () => void): void {
+  open(sink: SseSink, endResponse: (reason: CloseReason) => void): void {
     if (this.closed) return;
     this.sink = sink;
     this.endResponse = endResponse;
     this.write(frameRetry(this.options.retryMs));
     const waiting = this.beforeOpen;
     this.beforeOpen = [];
-    for (const frame of waiting) this.write(frame);
-    const heartbeat = setInterval(() => this.write(frameComment()), this.options.heartbeatMs);
+    for (const frame of waiting) {
+      this.waitingBytes -= sizeOf(frame);
+      this.write(frame);
+    }
+    // A write that failed or went over the limit closed it: no timer may outlive it.
+    if (this.closed) return;
+    const heartbeat = setInterval(
+      () => this.guarded(() => this.write(frameComment())),
+      this.options.heartbeatMs,
+    );
     this.timers.add(heartbeat);
     const expiresAt = this.options.expiresAt.getTime();
     this.at(expiresAt - TOKEN_WARNING_MS, () =>
@@ -131,8 +151,12 @@ export class SseConnection {
    * stream has already sent it or anything newer: the replay may have carried it.
    */
   send(frame: Chunk, cursor: string | null = null, ifDropped: Chunk | null = null): void {
-    if (this.backlog) this.backlog.push({ frame, cursor, ifDropped });
-    else this.sendInOrder(frame, cursor, ifDropped);
+    if (this.closed) return;
+    if (this.backlog) {
+      this.backlog.push({ frame, cursor, ifDropped });
+      this.waitingBytes += sizeOf(frame) + sizeOf(ifDropped);
+      this.dropIfOverLimit();
+    } else this.sendInOrder(frame, cursor, ifDropped);
   }
 
   /**
@@ -157,7 +181,10 @@ export class SseConnection {
     const backlog = this.backlog ?? [];
     this.backlog = null;
     if (fromScratch) this.lastCursor = null;
-    for (const { frame, cursor, ifDropped } of backlog) this.sendInOrder(frame, cursor, ifDropped);
+    for (const { frame, cursor, ifDropped } of backlog) {
+      this.waitingBytes -= sizeOf(frame) + sizeOf(ifDropped);
+      this.sendInOrder(frame, cursor, ifDropped);
+    }
   }
 
   /**
@@ -169,14 +196,57 @@ export class SseConnection {
     if (this.closed) return;
     if (!this.sink) {
       this.beforeOpen.push(frame);
-      return;
+      this.waitingBytes += sizeOf(frame);
+    } else {
+      try {
+        this.sink.write(frame);
+      } catch (error) {
+        this.fail(error);
+        return;
+      }
     }
-    this.sink.write(frame);
-    const buffered = this.sink.buffered?.() ?? 0;
-    if (buffered > (this.options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES)) {
-      const abort = this.sink.abort;
-      this.close('slow-consumer');
+    this.dropIfOverLimit();
+  }
+
+  /** Everything this stream holds in memory: unsent bytes and frames waiting here. */
+  get heldBytes(): number {
+    return this.waitingBytes + (this.sink?.buffered?.() ?? 0);
+  }
+
+  /** Drops the client as a slow consumer once the stream holds more than the limit. */
+  private dropIfOverLimit(): void {
+    if (this.heldBytes <= (this.options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES)) return;
+    this.abort('slow-consumer');
+  }
+
+  /** Closes the stream and drops its connection at once, unsent data and all. */
+  private abort(reason: CloseReason): void {
+    const abort = this.sink?.abort;
+    this.close(reason);
+    try {
       abort?.();
+    } catch (error) {
+      this.logger.error(`Could not drop the stream of ${this.key}: ${String(error)}`);
+    }
+  }
+
+  /**
+   * A failure in one stream's timer or write ends that stream, never the process: it
+   * would otherwise be an uncaught exception, and take every other stream with it.
+   */
+  private fail(error: unknown): void {
+    if (this.closed) return;
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    this.logger.error(`Stream of ${this.key} failed, closing it: ${detail}`);
+    this.abort('error');
+  }
+
+  /** Runs a timer's task; what it throws closes this stream (see {@link fail}). */
+  private guarded(task: () => void): void {
+    try {
+      task();
+    } catch (error) {
+      this.fail(error);
     }
   }
 
@@ -198,7 +268,18 @@ export class SseConnection {
     if (this.closed) return;
     const endResponse = this.endResponse;
     this.close(reason);
-    endResponse?.();
+    try {
+      endResponse?.(reason);
+    } catch (error) {
+      this.logger.error(`Could not end the stream of ${this.key}: ${String(error)}`);
+    }
+  }
+
+  /** {@link end}, resolved once the response is complete (its last byte handed to the kernel) or gone. */
+  endAndFlush(reason: CloseReason): Promise<void> {
+    const finished = (!this.closed && this.sink?.finished?.()) || Promise.resolve();
+    this.end(reason);
+    return finished;
   }
 
   /** The one cleanup path: timers stopped, owner told, sink dropped. Idempotent. */
@@ -214,6 +295,7 @@ export class SseConnection {
     this.endResponse = null;
     this.backlog = null;
     this.beforeOpen = [];
+    this.waitingBytes = 0;
     this.options.onClose(this, reason);
   }
 
@@ -223,9 +305,11 @@ export class SseConnection {
   }
 
   private at(when: number, task: () => void): void {
+    if (this.closed) return;
     const delay = when - Date.now();
-    if (delay <= 0) {
-      task();
+    // Not a number (an exp beyond a Date's range, say): at once, where its failure shows.
+    if (!(delay > 0)) {
+      this.guarded(task);
       return;
     }
     const timer = setTimeout(
@@ -233,7 +317,7 @@ export class SseConnection {
         this.timers.delete(timer);
         if (this.closed) return;
         if (delay > MAX_TIMER_MS) this.at(when, task);
-        else task();
+        else this.guarded(task);
       },
       Math.min(delay, MAX_TIMER_MS),
     );

@@ -1,6 +1,8 @@
 import type { Response } from 'express';
+import { EventEmitter } from 'node:events';
 import { ServerResponse } from 'node:http';
 import { Observable } from 'rxjs';
+import { compressorOf } from '../compression/gzip-responses.js';
 import type { Chunk, SseConnection, SseSink } from './sse-connection.js';
 
 /**
@@ -50,7 +52,18 @@ export function serveSse(
       subscriber.error(error);
       return;
     }
-    connection.open(responseSink(response), () => subscriber.complete());
+    // Closed before Nest subscribed (dropped as a slow consumer for what it held): the
+    // response ends at once, and the client resumes from its cursor.
+    if (!connection.isOpen) {
+      subscriber.complete();
+      return;
+    }
+    connection.open(responseSink(response), (reason) => {
+      // On shutdown the connection closes once the response is complete, so that the
+      // client's reconnect cannot reuse it and reach an instance that is going away.
+      if (reason === 'shutdown') closeSocketOnFinish(response);
+      subscriber.complete();
+    });
     onOpen();
     return () => connection.close();
   });
@@ -64,31 +77,61 @@ interface NestSseStream {
 const nodeWrite = ServerResponse.prototype.write as (this: ServerResponse, chunk: Chunk) => boolean;
 
 /**
- * The response as a sink. What it still buffers (its own queue and its socket's, which
- * `writableLength` adds up) is what a slow client holds in this process's memory.
+ * `compression` redirects `on('drain')` to its compressor: the response's own events are
+ * listened to through EventEmitter's `on` (`off` is not redirected).
+ */
+const listen = (emitter: EventEmitter, event: string, listener: () => void) =>
+  EventEmitter.prototype.on.call(emitter, event, listener);
+
+/**
+ * The response as a sink. What a slow client holds in this process's memory is what the
+ * response still buffers (its own queue and its socket's, which `writableLength` adds up)
+ * and, on a gzipped stream, what the compressor holds: the input queued for it and the
+ * compressed output it keeps while the response is backed up (`compression` pauses it).
  */
 function responseSink(response: Response): SseSink {
+  const compressor = compressorOf(response);
   // Uncompressed, the gzip middleware's wrappers of `write` only pass the chunk on; a
   // broadcast writes to every stream, so such a stream writes to Node's response itself.
   const write =
     response.getHeader('Content-Encoding') === undefined
       ? (chunk: Chunk) => nodeWrite.call(response, chunk)
       : (chunk: Chunk) => response.write(chunk);
+  const buffered = compressor
+    ? () => response.writableLength + compressor.writableLength + compressor.readableLength
+    : () => response.writableLength;
   return {
     write,
-    buffered: () => response.writableLength,
+    buffered,
     abort: () => response.destroy(),
+    // Each of the two signals 'drain' once it has asked to be waited for.
     drained: () =>
-      response.writableNeedDrain
+      response.writableNeedDrain || compressor?.writableNeedDrain
         ? new Promise<void>((resolve) => {
             const done = () => {
               response.off('drain', done);
               response.off('close', done);
+              compressor?.off('drain', done);
               resolve();
             };
-            response.on('drain', done);
-            response.on('close', done);
+            listen(response, 'drain', done);
+            listen(response, 'close', done);
+            compressor?.on('drain', done);
           })
         : null,
+    finished: () =>
+      response.writableFinished || response.destroyed
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            listen(response, 'finish', resolve);
+            listen(response, 'close', resolve);
+          }),
   };
+}
+
+/** Closes the response's connection (after its last byte) once the response is complete. */
+function closeSocketOnFinish(response: Response): void {
+  const socket = response.socket;
+  if (!socket) return;
+  listen(response, 'finish', () => socket.end());
 }

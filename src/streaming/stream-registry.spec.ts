@@ -9,7 +9,7 @@ function fakeConnection(userId: string) {
     userId,
     key: userId,
     send: jest.fn((frame: string) => frames.push(frame)),
-    end: jest.fn(),
+    endAndFlush: jest.fn(() => Promise.resolve()),
   };
   return { connection: connection as unknown as SseConnection, frames, send: connection.send };
 }
@@ -76,12 +76,15 @@ describe(StreamRegistry.name, () => {
   });
 
   describe('endAll', () => {
-    it('ends every stream', () => {
+    it('ends every stream as a shutdown and waits for their responses to complete', async () => {
       const registry = new StreamRegistry();
       const streams = [fakeConnection('a'), fakeConnection('b')];
       streams.forEach(({ connection }) => registry.add(connection));
-      registry.endAll();
-      for (const { connection } of streams) expect(connection.end).toHaveBeenCalledTimes(1);
+      await registry.endAll();
+      for (const { connection } of streams) {
+        expect(connection.endAndFlush).toHaveBeenCalledTimes(1);
+        expect(connection.endAndFlush).toHaveBeenCalledWith('shutdown');
+      }
     });
   });
 });

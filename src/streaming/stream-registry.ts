@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
+import { endForShutdown } from './end-for-shutdown.js';
 import type { Chunk, SseConnection } from './sse-connection.js';
 
 /** Sends an event to one stream, framed for that stream's user (see SseConnection.send). */
@@ -92,9 +93,12 @@ export class StreamRegistry implements BeforeApplicationShutdown {
     return this.byUser.size;
   }
 
-  /** Ends every stream, as on shutdown, so clients reconnect elsewhere and resume. */
-  endAll(): void {
-    for (const connection of [...this.all]) connection.end('shutdown');
+  /**
+   * Ends every stream, as on shutdown, so clients reconnect elsewhere and resume; resolves
+   * once their responses are complete (see {@link endForShutdown}).
+   */
+  endAll(): Promise<void> {
+    return endForShutdown([...this.all]);
   }
 
   /**
@@ -102,7 +106,7 @@ export class StreamRegistry implements BeforeApplicationShutdown {
    * Nest closes the server and destroys the sockets that remain. Overriding
    * `app.close` cannot do it: Nest's application proxy ignores assignments.
    */
-  beforeApplicationShutdown(): void {
-    this.endAll();
+  beforeApplicationShutdown(): Promise<void> {
+    return this.endAll();
   }
 }

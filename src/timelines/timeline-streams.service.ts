@@ -5,6 +5,7 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { AppConfig } from '../config.js';
 import { isAfter, parseCursor } from '../cursor.js';
 import { StreamAdmission } from '../limits/stream-admission.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { NotificationFeed } from '../storage/notification-feed.js';
 import { FINAL_TIMELINE_EVENTS, TimelineEvent, TimelineStore } from '../storage/timeline-store.js';
 import { SseConnection } from '../streaming/sse-connection.js';
@@ -40,6 +41,7 @@ export class TimelineStreamsService implements OnModuleInit, BeforeApplicationSh
     private readonly feed: NotificationFeed,
     private readonly workflows: WorkflowsService,
     private readonly admission: StreamAdmission,
+    private readonly metrics: MetricsService,
   ) {}
 
   onModuleInit(): void {
@@ -50,8 +52,8 @@ export class TimelineStreamsService implements OnModuleInit, BeforeApplicationSh
   }
 
   /** This registry is not Nest's: its streams are ended here on shutdown. */
-  beforeApplicationShutdown(): void {
-    this.registry.endAll();
+  beforeApplicationShutdown(): Promise<void> {
+    return this.registry.endAll();
   }
 
   /** Number of open timeline streams, for leak checks. */
@@ -74,9 +76,10 @@ export class TimelineStreamsService implements OnModuleInit, BeforeApplicationSh
       heartbeatMs: this.config.heartbeatMs,
       maxBufferedBytes: this.config.maxBufferedBytes,
       expiresAt: user.expiresAt,
-      onClose: (closed) => {
+      onClose: (closed, reason) => {
         this.registry.remove(closed);
         release();
+        if (reason === 'slow-consumer') this.metrics.slowConsumersDropped.inc();
       },
     });
     // Not yet checked: resumePoint replaces a cursor this workflow never issued before any replay.
