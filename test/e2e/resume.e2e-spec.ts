@@ -145,7 +145,7 @@ describe('Resuming a notification stream', () => {
     const client = await new StreamClient(t.url, token('auto')).ready();
     const published = await publish(t, ['auto'], 'one');
     await client.waitForEvents(1);
-    t.streams.endAll();
+    void t.streams.endAll();
     // Published while the client waits its retry delay (100 ms) to reconnect.
     published.push(...(await publish(t, ['auto'], 'two')), ...(await publish(t, '*', 'three')));
     await eventually(() => t.streams.countFor('auto') === 1, 'the EventSource to reconnect');
