@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { isAfter } from '../cursor.js';
+import { isAfter, sameHistory } from '../cursor.js';
 import { NotificationStore } from '../storage/notification-store.js';
 import { frameControl } from '../streaming/sse-frame.js';
 import { StreamRegistry } from '../streaming/stream-registry.js';
@@ -65,12 +65,17 @@ export class UnreadCounts {
 
   /** Something was read: recount from the store and tell the user's streams. */
   async recount(userId: string): Promise<number> {
-    const tally = await this.store.unreadCount(userId);
-    if (this.streams.countFor(userId) > 0) {
-      this.tallies.set(userId, followed(tally));
+    const tally = await this.reload(userId);
+    if (this.streams.countFor(userId) > 0)
       this.streams.sendToUser(userId, unreadFrame(tally.count));
-    }
     return tally.count;
+  }
+
+  /** The user's count read again from the store (cached while the user has streams). */
+  async reload(userId: string): Promise<Tally> {
+    const tally = await this.store.unreadCount(userId);
+    if (this.streams.countFor(userId) > 0) this.tallies.set(userId, followed(tally));
+    return tally;
   }
 
   /** The user's last stream closed: their count is no longer followed. */
@@ -94,9 +99,13 @@ function followed(tally: Tally): Followed {
   return { ...tally, frame: unreadFrame(tally.count), movedBy: null };
 }
 
-/** One more unread, unless the count already includes `cursor`. */
+/**
+ * One more unread, unless the count already includes `cursor`, or is a count of a history
+ * the store has lost (the user's streams are reset and the count read again).
+ */
 function increment(tally: Followed, cursor: string): void {
-  if (tally.asOf !== null && !isAfter(cursor, tally.asOf)) return;
+  if (tally.asOf !== null && (!sameHistory(cursor, tally.asOf) || !isAfter(cursor, tally.asOf)))
+    return;
   tally.count += 1;
   tally.asOf = cursor;
   tally.frame = unreadFrame(tally.count);
