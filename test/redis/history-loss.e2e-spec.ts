@@ -117,4 +117,57 @@ describeWithRedis('A Redis that comes back without its data', () => {
     expect(titles(resumed.events)).toEqual(['after the resume']);
     expect(resumed.cursors).toEqual(live.map((n) => n.id));
   }, 60000);
+
+  it('loses nothing stored after a restart in the middle of a burst from both instances', async () => {
+    const streams = [
+      await new StreamClient(a.url, token('carol')).ready(),
+      await new StreamClient(b.url, token('carol')).ready(),
+    ];
+    let stored = 0;
+    let running = true;
+    const burst = (async () => {
+      for (let i = 0; running; i += 1) {
+        const res = await request(i % 2 ? a.url : b.url)
+          .post('/notifications')
+          .set(bearer(service))
+          .send({ recipients: ['carol'], type: 'test.ping', title: `burst ${i}` });
+        if (res.status === 201) stored += 1;
+        else await sleep(20);
+      }
+    })();
+    await eventually(() => stored >= 20, 'the burst to get going');
+    await redis.stop();
+    await redis.start();
+    const restartedAt = stored;
+    await eventually(
+      () => stored >= restartedAt + 60,
+      'the burst to go on after the restart',
+      20000,
+    );
+    running = false;
+    await burst;
+
+    // Everything stored since the restart: the new history, which the inbox lists.
+    const inbox = (
+      await request(b.url)
+        .get('/notifications?limit=100')
+        .set(bearer(token('carol')))
+        .expect(200)
+    ).body as { items: Notification[] };
+    const stillKept = inbox.items.map((n) => n.title).reverse();
+    expect(stillKept.length).toBeGreaterThanOrEqual(60);
+    for (const stream of streams) {
+      await eventually(
+        () => stream.events.at(-1)?.data.includes(`"${stillKept.at(-1)}"`) ?? false,
+        'the stream to get the last notification',
+        10000,
+      );
+      await sleep(200);
+      const resets = stream.received.filter((event) => event.type === 'reset');
+      expect(resets).toHaveLength(1);
+      const afterReset = stream.received.slice(stream.received.indexOf(resets[0]) + 1);
+      expect(titles(afterReset.filter((event) => event.type === 'test.ping'))).toEqual(stillKept);
+      expect(stream.errors).toEqual([]);
+    }
+  }, 60000);
 });
