@@ -116,6 +116,22 @@ describeWithRedis('A Redis that comes back without its data', () => {
     await resumed.waitForEvents(1);
     expect(titles(resumed.events)).toEqual(['after the resume']);
     expect(resumed.cursors).toEqual(live.map((n) => n.id));
+
+    // Cursors with an epoch page the inbox and mark read like any other.
+    const inbox = (path: string) =>
+      request(a.url)
+        .get(path)
+        .set(bearer(token('alice')))
+        .expect(200);
+    const first = (await inbox('/notifications?limit=1')).body as { nextBefore: string };
+    const next = (await inbox(`/notifications?limit=1&before=${first.nextBefore}`)).body as {
+      items: Notification[];
+    };
+    expect(next.items.map((n) => n.title)).toEqual(['new 2']);
+    await request(b.url)
+      .post(`/notifications/${next.items[0].id}/read`)
+      .set(bearer(token('alice')))
+      .expect(204);
   }, 60000);
 
   it('loses nothing stored after a restart in the middle of a burst from both instances', async () => {
