@@ -16,7 +16,10 @@ export class FeedListener implements OnModuleInit {
 
   onModuleInit(): void {
     this.feed.subscribe({
-      notification: (notification, json) => this.router.deliver(notification, json),
+      notification: (notification, json) => {
+        this.streams.followHistory(notification.id);
+        this.router.deliver(notification, json);
+      },
       read: (userId) => void this.unread.recount(userId).catch(() => undefined),
       resumed: () => void this.streams.catchUpAll(),
     });

@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import type { Observable } from 'rxjs';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AppConfig } from '../config.js';
-import { parseCursor } from '../cursor.js';
+import { cursorEpoch, splitCursor } from '../cursor.js';
 import { StreamAdmission } from '../limits/stream-admission.js';
 import { logStreamOpened } from '../logging/stream-log.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -32,6 +32,8 @@ export class NotificationStreamsService {
    * stream's own resume was still replaying would otherwise release held events early.
    */
   private readonly replays = new WeakMap<SseConnection, Promise<void>>();
+  /** The epoch of the store's history, as of the last notification the feed brought. */
+  private epoch: string | null = null;
 
   constructor(
     private readonly config: AppConfig,
@@ -81,19 +83,68 @@ export class NotificationStreamsService {
    */
   async catchUpAll(): Promise<void> {
     await Promise.all(
-      [...this.registry.connections()].map((connection) =>
-        this.inTurn(connection, async () => {
-          connection.holdLive();
-          try {
-            await this.replayAfter(connection, connection.position ?? '0');
-          } catch (error) {
-            this.logger.error(`Catch-up of ${connection.userId} failed: ${String(error)}`);
-            this.metrics.storageError('stream');
-            connection.end('error');
-          }
-        }),
-      ),
+      [...this.registry.connections()].map((connection) => this.catchUp(connection)),
     );
+  }
+
+  /**
+   * Called with each notification the feed brings, before it is routed. A cursor of
+   * another epoch than the last one means the store's history was lost and started again
+   * (CONTRACT.md, "The notification stream"): every stream still placed in an older
+   * history is held at once, so that this notification waits, then reset and caught up.
+   */
+  followHistory(cursor: string): void {
+    const epoch = cursorEpoch(cursor);
+    if (epoch === null || epoch === this.epoch) return;
+    this.epoch = epoch;
+    for (const connection of this.registry.connections()) {
+      const position = connection.position;
+      if (position === null || cursorEpoch(position) === epoch) continue;
+      connection.holdLive();
+      void this.catchUp(connection);
+    }
+  }
+
+  /**
+   * Replays what the stream may have missed after the last notification it sent, with
+   * live delivery held meanwhile as on a resume; when the store no longer knows that
+   * notification (its history was lost or rolled back), resets the stream first.
+   */
+  private catchUp(connection: SseConnection): Promise<void> {
+    return this.inTurn(connection, async () => {
+      connection.holdLive();
+      try {
+        const position = connection.position;
+        if (position !== null && (await this.store.cursorState(position)) === 'unknown') {
+          await this.restart(connection, position);
+        } else {
+          await this.replayAfter(connection, position ?? '0');
+        }
+      } catch (error) {
+        this.logger.error(`Catch-up of ${connection.userId} failed: ${String(error)}`);
+        this.metrics.storageError('stream');
+        connection.end('error');
+      }
+    });
+  }
+
+  /**
+   * The store lost the history the stream was following: `reset` (the client reloads its
+   * inbox), the count of the new history, then every notification stored after `lost`,
+   * which, being a cursor of the lost history, is all of the new one (and nothing for a
+   * history rolled back below it, where what comes live from now on is new).
+   */
+  private async restart(connection: SseConnection, lost: string): Promise<void> {
+    const { userId } = connection;
+    const latestId = await this.store.latestCursor(userId);
+    const unread = await this.unread.reload(userId);
+    connection.write(frameControl('reset', { reason: HISTORY_LOST, latestId }));
+    this.metrics.resets.inc();
+    connection.write(unreadFrame(unread.count));
+    // The old cursors say nothing about the new history: nothing held is a duplicate.
+    connection.holdLive(null);
+    connection.markStartPoint(unread.asOf);
+    await this.replayAfter(connection, lost);
   }
 
   /** Runs `task` once the stream's previous replay, if any, has finished. */
@@ -132,7 +183,7 @@ export class NotificationStreamsService {
   /** The `reset` frame for a cursor that cannot be resumed from, or null when it can. */
   private async resetFor(userId: string, lastEventId: string): Promise<string | null> {
     const state =
-      parseCursor(lastEventId) === null ? 'malformed' : await this.store.cursorState(lastEventId);
+      splitCursor(lastEventId) === null ? 'malformed' : await this.store.cursorState(lastEventId);
     if (state === 'ok') return null;
     const latestId = await this.store.latestCursor(userId);
     return frameControl('reset', { reason: RESET_REASONS[state], latestId });
@@ -154,6 +205,9 @@ export class NotificationStreamsService {
     connection.goLive();
   }
 }
+
+const HISTORY_LOST =
+  'The store lost notifications this stream had sent (it restarted without its data)';
 
 const RESET_REASONS = {
   malformed: 'The Last-Event-ID is not a cursor of this service',

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { isAfter } from '../cursor.js';
+import { isAfter, sameHistory } from '../cursor.js';
 import { NotificationStore } from '../storage/notification-store.js';
 import { frameControl } from '../streaming/sse-frame.js';
 import { StreamRegistry } from '../streaming/stream-registry.js';
@@ -20,6 +20,8 @@ export interface Tally {
 @Injectable()
 export class UnreadCounts {
   private readonly tallies = new Map<string, Followed>();
+  /** Users being recounted after a lost history; true when another recount must follow. */
+  private readonly recounting = new Map<string, boolean>();
 
   constructor(
     private readonly store: NotificationStore,
@@ -49,12 +51,46 @@ export class UnreadCounts {
   advance(notification: Notification): void {
     if (notification.recipient === BROADCAST) {
       for (const [userId, tally] of this.tallies) {
-        if (userId !== notification.actorId) increment(tally, notification.id);
+        if (userId !== notification.actorId) this.increment(userId, tally, notification.id);
       }
     } else {
       const tally = this.tallies.get(notification.recipient);
-      if (tally) increment(tally, notification.id);
+      if (tally) this.increment(notification.recipient, tally, notification.id);
     }
+  }
+
+  /**
+   * One more unread, unless the count already includes `cursor`. A count of a history the
+   * store has lost cannot be moved: it is read again from the store, which has `cursor`.
+   */
+  private increment(userId: string, tally: Followed, cursor: string): void {
+    if (tally.asOf === null || (sameHistory(cursor, tally.asOf) && isAfter(cursor, tally.asOf))) {
+      tally.count += 1;
+      tally.asOf = cursor;
+      tally.frame = unreadFrame(tally.count);
+      tally.movedBy = cursor;
+    } else if (!sameHistory(cursor, tally.asOf)) {
+      this.recountAfterLoss(userId);
+    }
+  }
+
+  /**
+   * Recounts once at a time per user; what arrives during a recount asks for one more,
+   * since the store may have answered before it was stored.
+   */
+  private recountAfterLoss(userId: string): void {
+    if (this.recounting.has(userId)) {
+      this.recounting.set(userId, true);
+      return;
+    }
+    this.recounting.set(userId, false);
+    void this.recount(userId)
+      .catch(() => undefined)
+      .finally(() => {
+        const again = this.recounting.get(userId);
+        this.recounting.delete(userId);
+        if (again) this.recountAfterLoss(userId);
+      });
   }
 
   /** The user's `unread-count` frame if `cursor` moved their count (see {@link advance}). */
@@ -65,12 +101,17 @@ export class UnreadCounts {
 
   /** Something was read: recount from the store and tell the user's streams. */
   async recount(userId: string): Promise<number> {
-    const tally = await this.store.unreadCount(userId);
-    if (this.streams.countFor(userId) > 0) {
-      this.tallies.set(userId, followed(tally));
+    const tally = await this.reload(userId);
+    if (this.streams.countFor(userId) > 0)
       this.streams.sendToUser(userId, unreadFrame(tally.count));
-    }
     return tally.count;
+  }
+
+  /** The user's count read again from the store (cached while the user has streams). */
+  async reload(userId: string): Promise<Tally> {
+    const tally = await this.store.unreadCount(userId);
+    if (this.streams.countFor(userId) > 0) this.tallies.set(userId, followed(tally));
+    return tally;
   }
 
   /** The user's last stream closed: their count is no longer followed. */
@@ -92,15 +133,6 @@ interface Followed extends Tally {
 
 function followed(tally: Tally): Followed {
   return { ...tally, frame: unreadFrame(tally.count), movedBy: null };
-}
-
-/** One more unread, unless the count already includes `cursor`. */
-function increment(tally: Followed, cursor: string): void {
-  if (tally.asOf !== null && !isAfter(cursor, tally.asOf)) return;
-  tally.count += 1;
-  tally.asOf = cursor;
-  tally.frame = unreadFrame(tally.count);
-  tally.movedBy = cursor;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { formatCursor, isAfter, parseCursor } from '../../src/cursor.js';
+import { formatCursor, isAfter, splitCursor } from '../../src/cursor.js';
 import {
   BROADCAST,
   type Notification,
@@ -10,6 +10,12 @@ import { NotificationStore, type InboxItem } from '../../src/storage/notificatio
 export interface OpenedNotificationStore {
   store: NotificationStore;
   close(): Promise<void>;
+  /**
+   * Loses everything stored, as a Redis restarted without its data does, while the store
+   * object lives on. Only for stores whose cursors carry an epoch (src/cursor.ts): they
+   * must then tell cursors of the lost history from those of the new one.
+   */
+  loseHistory?(): Promise<void>;
 }
 
 /** Strings no backend of this service could have issued as a cursor. */
@@ -43,13 +49,13 @@ const ids = (notifications: readonly Notification[]) => notifications.map(({ id 
 
 /** The cursor one past `cursor`: never issued while `cursor` is the newest. */
 function successor(cursor: string): string {
-  const sequence = parseCursor(cursor);
-  if (sequence === null) throw new Error(`not a cursor: ${cursor}`);
-  return formatCursor(sequence + 1);
+  const parts = splitCursor(cursor);
+  if (parts === null) throw new Error(`not a cursor: ${cursor}`);
+  return formatCursor(parts.sequence + 1, parts.epoch);
 }
 
 function expectIncreasing(cursors: readonly string[]): void {
-  expect(cursors.filter((cursor) => parseCursor(cursor) === null)).toEqual([]);
+  expect(cursors.filter((cursor) => splitCursor(cursor) === null)).toEqual([]);
   const outOfOrder = cursors
     .slice(1)
     .map((cursor, i) => [cursors[i], cursor])
@@ -74,6 +80,7 @@ const FAR_PAST = () => new Date(Date.now() - 24 * 3600 * 1000);
 export function describeNotificationStore(
   name: string,
   open: () => Promise<OpenedNotificationStore>,
+  { losesHistory = false } = {},
 ): void {
   describe(`${NotificationStore.name} contract: ${name}`, () => {
     let opened: OpenedNotificationStore;
@@ -101,7 +108,7 @@ export function describeNotificationStore(
         stored.forEach((notification, i) => {
           const { id, createdAt, ...fields } = notification;
           expect(fields).toEqual(drafts[i]);
-          expect(parseCursor(id)).not.toBeNull();
+          expect(splitCursor(id)).not.toBeNull();
           expect(new Date(createdAt).toISOString()).toBe(createdAt);
         });
       });
@@ -562,6 +569,62 @@ export function describeNotificationStore(
         const [next] = await store.append([draft('alice')]);
         expectIncreasing([...ids(stored), next.id]);
         expect(await store.latestCursor('alice')).toBe(next.id);
+      });
+    });
+
+    if (!losesHistory) return;
+
+    // CONTRACT.md, "The notification stream": a store that loses its history.
+    describe('after the history was lost', () => {
+      /** Appends `count` to alice, loses them, then appends `count` again. */
+      async function lostAndNew(count: number) {
+        const lost = await store.append(times(count, () => draft('alice')));
+        await opened.loseHistory!();
+        const fresh = await store.append(times(count, () => draft('alice')));
+        return { lost, fresh };
+      }
+
+      it('issues cursors unlike every cursor of the lost history, in the same places', async () => {
+        const { lost, fresh } = await lostAndNew(3);
+        expect(fresh.filter((n) => ids(lost).includes(n.id))).toEqual([]);
+        expectIncreasing(ids(fresh));
+      });
+
+      it("finds every cursor of the lost history 'unknown'", async () => {
+        const { lost } = await lostAndNew(3);
+        for (const { id } of lost) {
+          expect([id, await store.cursorState(id)]).toEqual([id, 'unknown']);
+        }
+      });
+
+      it("finds a cursor of the lost history 'unknown' while nothing is stored yet", async () => {
+        const [lost] = await store.append([draft('alice')]);
+        await opened.loseHistory!();
+        expect(await store.cursorState(lost.id)).toBe('unknown');
+        expect(await store.readAfter('alice', lost.id, 10)).toEqual([]);
+      });
+
+      it('reads all of the new history after a cursor of the lost one', async () => {
+        const { lost, fresh } = await lostAndNew(3);
+        expect(await store.readAfter('alice', lost[0].id, 10)).toEqual(fresh);
+      });
+
+      it('gives the new history for the latest cursor and the unread count', async () => {
+        const { fresh } = await lostAndNew(2);
+        expect(await store.latestCursor('alice')).toBe(fresh[1].id);
+        expect(await store.unreadCount('alice')).toEqual({ count: 2, asOf: fresh[1].id });
+      });
+
+      it('lists nothing before a cursor of the lost history, and marks none of it read', async () => {
+        const { lost, fresh } = await lostAndNew(3);
+        const page = await store.inbox('alice', {
+          unreadOnly: false,
+          before: lost[2].id,
+          limit: 10,
+        });
+        expect(page).toEqual({ items: [], nextBefore: null });
+        expect(await store.markRead('alice', lost[0].id)).toBe(false);
+        expect(await store.unreadCount('alice')).toEqual({ count: 3, asOf: fresh[2].id });
       });
     });
   });

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
+import { isAfter } from '../../src/cursor.js';
 import {
   BROADCAST,
   type Notification,
@@ -26,6 +27,16 @@ async function connect(url: string, options: object = OPTIONS): Promise<Redis> {
 
 function draft(recipient: string, actorId: string | null = 'system'): NotificationDraft {
   return { type: 'test.event', recipient, actorId, title: 't', body: 'b', data: { to: recipient } };
+}
+
+/** Deletes every key under the prefix (instead of flushing a Redis that may not be only ours). */
+async function deleteKeys(redis: Redis, keyPrefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
 }
 
 const WIRE_ORDER = ['id', 'type', 'recipient', 'actorId', 'title', 'body', 'data', 'createdAt'];
@@ -59,22 +70,26 @@ describeWithRedis('Redis stores', () => {
       redis,
       keyPrefix,
       close: async () => {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
-          if (keys.length > 0) await redis.del(...keys);
-          cursor = next;
-        } while (cursor !== '0');
+        await deleteKeys(redis, keyPrefix);
         for (const connection of connections.splice(0)) connection.disconnect();
       },
     };
   }
 
-  describeNotificationStore(RedisNotificationStore.name, async () => {
-    const { redis, keyPrefix, close } = await namespace();
-    const channel = `${keyPrefix}notifications`;
-    return { store: new RedisNotificationStore(redis, { keyPrefix, channel }), close };
-  });
+  describeNotificationStore(
+    RedisNotificationStore.name,
+    async () => {
+      const { redis, keyPrefix, close } = await namespace();
+      const channel = `${keyPrefix}notifications`;
+      return {
+        store: new RedisNotificationStore(redis, { keyPrefix, channel }),
+        close,
+        // What a Redis restarted without its data holds of this store: nothing.
+        loseHistory: () => deleteKeys(redis, keyPrefix),
+      };
+    },
+    { losesHistory: true },
+  );
 
   describeDocumentStore(RedisDocumentStore.name, async () => {
     const { redis, keyPrefix, close } = await namespace();
@@ -117,7 +132,7 @@ describeWithRedis('Redis stores', () => {
           instances[i % 3].append([draft('alice', `u${i}`), draft(BROADCAST, null), draft('bob')]),
         ),
       );
-      const stored = batches.flat().sort((a, b) => Number(a.id) - Number(b.id));
+      const stored = batches.flat().sort((a, b) => (isAfter(a.id, b.id) ? 1 : -1));
       while (messages.length < stored.length) await new Promise((r) => setTimeout(r, 10));
 
       expect(messages).toEqual(stored.map((notification) => JSON.stringify(notification)));

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { CURSOR_PATTERN } from '../../cursor.js';
 
 export class ListNotificationsQuery {
   /** The token may come in the query (CONTRACT.md, "Tokens"); the guard reads it, not the route. */
@@ -22,11 +23,11 @@ export class ListNotificationsQuery {
 
   /** A cursor: only notifications older than it (the previous page's nextBefore). */
   @ApiPropertyOptional({
-    pattern: '^[1-9][0-9]{0,15}$',
+    pattern: CURSOR_PATTERN.source,
     description: "Only notifications older than this cursor: the previous page's nextBefore",
   })
   @IsOptional()
-  @Matches(/^[1-9][0-9]{0,15}$/, { message: 'before must be a cursor (a previous nextBefore)' })
+  @Matches(CURSOR_PATTERN, { message: 'before must be a cursor (a previous nextBefore)' })
   before?: string;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 50 })

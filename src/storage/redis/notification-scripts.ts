@@ -6,7 +6,11 @@ import { LuaScript } from './lua-script.js';
  * whole appends and whole prune steps, and append publishes in cursor order.
  *
  * Keys, under ARGV[1] (the store's namespace):
- *   seq                 last issued cursor (INCRBY; never reset, so never reused)
+ *   history             hash: seq, the last issued sequence number (never reset, so never
+ *                       reused), and epoch, a random id set when the hash is created (the
+ *                       first append). A Redis that lost its data, or a restore, starts a
+ *                       history with a new epoch; every cursor carries its epoch (src/cursor.ts),
+ *                       so cursors of a lost history are told apart from the new one's.
  *   pruned              pruned-through cursor
  *   n:<id>              hash: json (the wire JSON), recipient, actor (absent when null)
  *   ids                 zset of every kept id (score = id), to prune in cursor order
@@ -20,11 +24,13 @@ import { LuaScript } from './lua-script.js';
  * Key names are built here rather than passed as KEYS because which users' indexes a
  * batch touches is only known inside the script. That is fine on a single Redis (the
  * deployment this service supports); on Cluster the namespace would need a hash tag.
- * Ids travel as decimal strings: Lua 5.1 would print large numbers in exponent form.
+ * Ids (the sequence numbers) travel as decimal strings: Lua 5.1 would print large numbers
+ * in exponent form. Members and scores are those numbers; cursors (the ids in the
+ * notifications' JSON and in what the scripts return) are `<id>-<epoch>`.
  */
 const PRELUDE = `
 local namespace = ARGV[1]
-local SEQ = namespace .. 'seq'
+local HISTORY = namespace .. 'history'
 local PRUNED = namespace .. 'pruned'
 local IDS = namespace .. 'ids'
 local CREATED = namespace .. 'created'
@@ -95,26 +101,45 @@ local function isVisible(user, id)
 end
 
 local function json(id) return redis.call('HGET', notificationKey(id), 'json') end
+
+-- The history's epoch; false before the first append (or after the data was lost).
+local function currentEpoch() return redis.call('HGET', HISTORY, 'epoch') end
+local function lastIssued() return number(redis.call('HGET', HISTORY, 'seq')) end
+-- Data from before epochs (not yet appended to since) has none: its ids are its cursors.
+local function cursorOf(id, epoch)
+  if not epoch then return id end
+  return id .. '-' .. epoch
+end
 `;
 
 const script = (body: string) => new LuaScript(`${PRELUDE}\n${body}`);
 
 /**
- * ARGV: namespace, channel, createdAt (ms), then per draft: recipient, '1' or '0' (has
- * an actor), actor, and the draft's wire JSON after its opening brace. The id goes in
- * front of that JSON here, so what is stored and published is byte for byte the
- * notification's JSON.stringify, without a JSON encoder in Lua. Returns the ids.
+ * ARGV: namespace, channel, createdAt (ms), a fresh random epoch (used only if this append
+ * starts the history), then per draft: recipient, '1' or '0' (has an actor), actor, and
+ * the draft's wire JSON after its opening brace. The cursor goes in front of that JSON
+ * here, so what is stored and published is byte for byte the notification's
+ * JSON.stringify, without a JSON encoder in Lua. Returns the cursors.
  */
 export const APPEND = script(`
 local channel, createdAt = ARGV[2], ARGV[3]
-local count = (#ARGV - 3) / 4
-local last = redis.call('INCRBY', SEQ, count)
+local count = (#ARGV - 4) / 4
+if redis.call('HSETNX', HISTORY, 'epoch', ARGV[4]) == 1 then
+  -- Data of a version without epochs goes on under the new epoch, from its sequence.
+  local legacy = redis.call('GET', namespace .. 'seq')
+  if legacy then
+    redis.call('HSET', HISTORY, 'seq', legacy)
+    redis.call('DEL', namespace .. 'seq')
+  end
+end
+local epoch = currentEpoch()
+local last = redis.call('HINCRBY', HISTORY, 'seq', count)
 local ids = {}
 for i = 1, count do
-  local at = 3 + (i - 1) * 4
+  local at = 4 + (i - 1) * 4
   local recipient, hasActor, actor = ARGV[at + 1], ARGV[at + 2] == '1', ARGV[at + 3]
   local id = decimal(last - count + i)
-  local wire = '{"id":"' .. id .. '",' .. ARGV[at + 4]
+  local wire = '{"id":"' .. cursorOf(id, epoch) .. '",' .. ARGV[at + 4]
   if hasActor then
     redis.call('HSET', notificationKey(id), 'json', wire, 'recipient', recipient, 'actor', actor)
   else
@@ -130,14 +155,29 @@ for i = 1, count do
     redis.call('ZADD', targetedKey(recipient), id, id)
   end
   redis.call('PUBLISH', channel, wire)
-  ids[i] = id
+  ids[i] = cursorOf(id, epoch)
 end
 return ids
 `);
 
-/** ARGV: namespace, user, after (a cursor number), limit. Returns the JSON of each. */
+/**
+ * ARGV: namespace, sequence, epoch (of a well-formed cursor). Returns 'ok', 'expired', or
+ * 'unknown' for a cursor never issued in this history (another epoch: a lost history).
+ */
+export const CURSOR_STATE = script(`
+local sequence, epoch = tonumber(ARGV[2]), ARGV[3]
+if epoch ~= currentEpoch() or sequence > lastIssued() then return 'unknown' end
+if sequence < number(redis.call('GET', PRUNED)) then return 'expired' end
+return 'ok'
+`);
+
+/**
+ * ARGV: namespace, user, after (a sequence number), its epoch, limit. Returns the JSON
+ * of each. After a cursor of another history (a lost one) comes all of this history.
+ */
 export const READ_AFTER = script(`
-local user, from, limit = ARGV[2], '(' .. ARGV[3], tonumber(ARGV[4])
+local user, limit = ARGV[2], tonumber(ARGV[5])
+local from = ARGV[4] == currentEpoch() and '(' .. ARGV[3] or '-inf'
 local targeted = collect(targetedKey(user), from, '+inf', false, limit, nil)
 local broadcasts = collect(BROADCASTS, from, '+inf', false, limit, othersBroadcasts(user))
 local found = {}
@@ -145,20 +185,24 @@ for i, id in ipairs(merge(targeted, broadcasts, false, limit)) do found[i] = jso
 return found
 `);
 
-/** ARGV: namespace, user. Returns the user's newest id, or nil. */
+/** ARGV: namespace, user. Returns the user's newest cursor, or nil. */
 export const LATEST = script(`
 local user = ARGV[2]
 local targeted = collect(targetedKey(user), '+inf', '-inf', true, 1, nil)
 local broadcasts = collect(BROADCASTS, '+inf', '-inf', true, 1, othersBroadcasts(user))
-return merge(targeted, broadcasts, true, 1)[1]
+local id = merge(targeted, broadcasts, true, 1)[1]
+if id == nil then return nil end
+return cursorOf(id, currentEpoch())
 `);
 
 /**
  * ARGV: namespace, user, before (an exclusive score bound or '+inf'), limit, '1' for
- * unread only. Returns JSON and read flag (1 or 0) in turn, newest first.
+ * unread only, before's epoch. Returns JSON and read flag (1 or 0) in turn, newest first;
+ * nothing before a cursor of another history (all of this one came after it).
  */
 export const INBOX = script(`
 local user, before, limit, unreadOnly = ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5] == '1'
+if before ~= '+inf' and ARGV[6] ~= currentEpoch() then return {} end
 local readThrough = number(redis.call('GET', readThroughKey(user)))
 local reads = readKey(user)
 local function isRead(id)
@@ -195,13 +239,14 @@ local count = redis.call('ZCOUNT', targetedKey(user), from, '+inf')
   + redis.call('ZCOUNT', BROADCASTS, from, '+inf')
   - redis.call('ZCOUNT', broadcastsByKey(user), from, '+inf')
   - redis.call('ZCOUNT', readKey(user), from, '+inf')
-return { count, redis.call('GET', SEQ) or '0' }
+local last = lastIssued()
+return { count, last == 0 and '0' or cursorOf(decimal(last), currentEpoch()) }
 `);
 
-/** ARGV: namespace, user, id. Returns 1, or 0 when the user cannot see that id. */
+/** ARGV: namespace, user, id, its epoch. Returns 1, or 0 when the user cannot see that id. */
 export const MARK_READ = script(`
 local user, id = ARGV[2], ARGV[3]
-if not isVisible(user, id) then return 0 end
+if ARGV[4] ~= currentEpoch() or not isVisible(user, id) then return 0 end
 local reads = readKey(user)
 redis.call('ZREMRANGEBYSCORE', reads, '-inf', redis.call('GET', PRUNED) or '0')
 if tonumber(id) > number(redis.call('GET', readThroughKey(user))) then
@@ -214,7 +259,7 @@ return 1
 export const MARK_ALL_READ = script(`
 local user = ARGV[2]
 local key = readThroughKey(user)
-local through = math.max(number(redis.call('GET', SEQ)), number(redis.call('GET', key)))
+local through = math.max(lastIssued(), number(redis.call('GET', key)))
 redis.call('SET', key, decimal(through))
 redis.call('ZREMRANGEBYSCORE', readKey(user), '-inf', decimal(through))
 `);

@@ -39,7 +39,10 @@ export class RedisConnections implements OnApplicationBootstrap, OnApplicationSh
       autoResendUnfulfilledCommands: false,
       retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
     };
-    this.commands = new Redis(url, options);
+    // 0, not 1: ioredis rejects the commands cut off by a dropped connection only when a
+    // reconnect attempt reaches maxRetriesPerRequest; with 1, a Redis back at the first
+    // attempt (a quick restart) left them pending forever, and their requests hung.
+    this.commands = new Redis(url, { ...options, maxRetriesPerRequest: 0 });
     this.subscriber = new Redis(url, { ...options, enableOfflineQueue: true });
     for (const [name, connection] of Object.entries({
       commands: this.commands,

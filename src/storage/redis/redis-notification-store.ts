@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { formatCursor, parseCursor } from '../../cursor.js';
+import { splitCursor, type CursorParts } from '../../cursor.js';
 import type { Notification, NotificationDraft } from '../../notifications/notification.js';
 import {
   CursorState,
@@ -11,6 +12,7 @@ import {
 import type { LuaScript } from './lua-script.js';
 import {
   APPEND,
+  CURSOR_STATE,
   INBOX,
   LATEST,
   MARK_ALL_READ,
@@ -61,22 +63,28 @@ export class RedisNotificationStore extends NotificationStore {
       APPEND,
       this.options.channel,
       createdAt.getTime(),
+      newEpoch(),
       ...args,
     )) as string[];
     return ids.map((id, i) => JSON.parse(wireJson(id, tails[i])) as Notification);
   }
 
   async readAfter(userId: string, cursor: string, limit: number): Promise<Notification[]> {
-    const after = parseCursor(cursor) ?? 0;
-    const rows = (await this.run(READ_AFTER, userId, after, limit)) as string[];
+    const after = splitCursor(cursor) ?? NOWHERE;
+    const rows = (await this.run(
+      READ_AFTER,
+      userId,
+      after.sequence,
+      after.epoch,
+      limit,
+    )) as string[];
     return rows.map((json) => JSON.parse(json) as Notification);
   }
 
   async cursorState(cursor: string): Promise<CursorState> {
-    const sequence = parseCursor(cursor);
-    const [last, pruned] = await this.redis.mget(this.key('seq'), this.key('pruned'));
-    if (sequence === null || sequence > Number(last ?? 0)) return 'unknown';
-    return sequence < Number(pruned ?? 0) ? 'expired' : 'ok';
+    const parts = splitCursor(cursor);
+    if (parts === null) return 'unknown';
+    return (await this.run(CURSOR_STATE, parts.sequence, parts.epoch)) as CursorState;
   }
 
   async latestCursor(userId: string): Promise<string | null> {
@@ -84,13 +92,14 @@ export class RedisNotificationStore extends NotificationStore {
   }
 
   async inbox(userId: string, query: InboxQuery): Promise<InboxPage> {
-    const before = query.before === null ? '+inf' : `(${parseCursor(query.before) ?? 0}`;
+    const before = query.before === null ? null : (splitCursor(query.before) ?? NOWHERE);
     const rows = (await this.run(
       INBOX,
       userId,
-      before,
+      before === null ? '+inf' : `(${before.sequence}`,
       query.limit + 1,
       query.unreadOnly ? '1' : '0',
+      before?.epoch ?? '',
     )) as (string | number)[];
     const items = [];
     for (let i = 0; i < rows.length; i += 2) {
@@ -109,9 +118,9 @@ export class RedisNotificationStore extends NotificationStore {
   }
 
   async markRead(userId: string, cursor: string): Promise<boolean> {
-    const id = parseCursor(cursor);
+    const id = splitCursor(cursor);
     if (id === null) return false;
-    return (await this.run(MARK_READ, userId, formatCursor(id))) === 1;
+    return (await this.run(MARK_READ, userId, String(id.sequence), id.epoch)) === 1;
   }
 
   async markAllRead(userId: string): Promise<void> {
@@ -133,10 +142,17 @@ export class RedisNotificationStore extends NotificationStore {
   private run(script: LuaScript, ...args: (string | number)[]): Promise<unknown> {
     return script.run(this.redis, [], [this.namespace, ...args]);
   }
+}
 
-  private key(name: string): string {
-    return this.namespace + name;
-  }
+/** Stands for a cursor that is not one: before everything, and of no history. */
+const NOWHERE: CursorParts = { sequence: 0, epoch: '' };
+
+/**
+ * A candidate epoch for the append that may start a history: fresh for every append, so
+ * that a history started again (after a loss) never gets the epoch of the one it replaces.
+ */
+function newEpoch(): string {
+  return randomBytes(5).toString('hex');
 }
 
 /**
