@@ -1,10 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import {
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiProperty,
-  ApiPropertyOptional,
-} from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiProperty } from '@nestjs/swagger';
 import type { Workflow, WorkflowDecision } from './workflow.js';
 
 /** `decision` of a workflow; documentation only, the service sends the stored object. */
@@ -44,7 +39,7 @@ export class WorkflowDto implements Workflow {
   @ApiProperty({ enum: ['pending', 'approved', 'rejected', 'cancelled'] })
   status!: Workflow['status'];
 
-  @ApiPropertyOptional({
+  @ApiProperty({
     type: WorkflowDecisionDto,
     nullable: true,
     description: 'The approval or rejection; null while pending and when cancelled',
@@ -54,7 +49,7 @@ export class WorkflowDto implements Workflow {
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;
 
-  @ApiProperty({ format: 'date-time', description: 'When it was last decided or cancelled' })
+  @ApiProperty({ format: 'date-time', description: 'createdAt, until it is decided or cancelled' })
   updatedAt!: string;
 }
 
