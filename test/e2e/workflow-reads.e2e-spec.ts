@@ -260,4 +260,45 @@ describeWithRedis('Reading workflows on Redis', () => {
   });
   afterAll(() => server.stop());
   describeWorkflowReads('Redis', () => Promise.resolve({ REDIS_URL: server.url }));
+
+  it('lists and reads on one instance what was started and decided on another', async () => {
+    const [a, b] = [
+      await startApp({ REDIS_URL: server.url }),
+      await startApp({ REDIS_URL: server.url }),
+    ];
+    try {
+      const [alice, bob] = [fresh('alice'), fresh('bob')];
+      const started = (
+        await request(a.url)
+          .post('/workflows')
+          .set(bearer(token(alice)))
+          .send({ name: 'shared', approvers: [bob] })
+          .expect(201)
+      ).body as Workflow;
+      const pending = await request(b.url)
+        .get('/workflows?role=approver&status=pending&limit=1')
+        .set(bearer(token(bob)))
+        .expect(200);
+      // The Redis is shared with the tests above, whose broadcast workflows bob may decide too.
+      expect(pending.body).toEqual({ items: [started] });
+
+      const approved = await request(b.url)
+        .post(`/workflows/${started.id}/approve`)
+        .set(bearer(token(bob)))
+        .send({})
+        .expect(201);
+      const read = await request(a.url)
+        .get(`/workflows/${started.id}`)
+        .set(bearer(token(alice)))
+        .expect(200);
+      expect(read.body).toEqual(approved.body);
+      const listed = await request(a.url)
+        .get('/workflows?role=starter&status=approved')
+        .set(bearer(token(alice)))
+        .expect(200);
+      expect(listed.body).toEqual({ items: [approved.body] });
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
 });
