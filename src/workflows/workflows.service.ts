@@ -4,11 +4,14 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { DomainEventBus } from '../events/domain-event-bus.js';
 import type { DomainEventName, WorkflowEvent } from '../events/domain-event-map.js';
 import { DocumentStore } from '../storage/document-store.js';
+import type { ListWorkflowsQuery } from './dto/list-workflows.query.js';
 import type { StartWorkflowDto } from './dto/start-workflow.dto.js';
 import type { Workflow } from './workflow.js';
 import { assertMayCancel, assertMayDecide, maySee } from './workflow-access.js';
+import { workflowIndexKeys, workflowQuery } from './workflow-index.js';
 
 const WORKFLOWS = 'workflows';
+const DEFAULT_LIMIT = 50;
 
 @Injectable()
 export class WorkflowsService {
@@ -29,7 +32,7 @@ export class WorkflowsService {
       createdAt: now,
       updatedAt: now,
     };
-    await this.documents.insert(WORKFLOWS, workflow);
+    await this.documents.insert(WORKFLOWS, workflow, workflowIndexKeys);
     await this.announce('workflow.started', workflow, starter, null);
     return workflow;
   }
@@ -48,6 +51,16 @@ export class WorkflowsService {
     return workflow;
   }
 
+  /**
+   * `GET /workflows`: newest first, the workflows `user` may decide (role `approver`),
+   * started (`starter`), or either (no role), optionally only those in one status.
+   */
+  async list(user: AuthUser, query: ListWorkflowsQuery): Promise<{ items: Workflow[] }> {
+    const keys = workflowQuery(user.id, query.role, query.status);
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    return { items: await this.documents.list<Workflow>(WORKFLOWS, { ...keys, limit }) };
+  }
+
   /** The first approval or rejection decides; the check and the write are one atomic update. */
   async decide(
     user: AuthUser,
@@ -55,26 +68,36 @@ export class WorkflowsService {
     decision: 'approved' | 'rejected',
     comment: string | null,
   ): Promise<Workflow> {
-    const updated = await this.documents.update<Workflow>(WORKFLOWS, id, (current) => {
-      const pending = assertMayDecide(current, id, user.id);
-      const at = new Date().toISOString();
-      return {
-        ...pending,
-        status: decision,
-        decision: { userId: user.id, decision, comment, at },
-        updatedAt: at,
-      };
-    });
+    const updated = await this.documents.update<Workflow>(
+      WORKFLOWS,
+      id,
+      (current) => {
+        const pending = assertMayDecide(current, id, user.id);
+        const at = new Date().toISOString();
+        return {
+          ...pending,
+          status: decision,
+          decision: { userId: user.id, decision, comment, at },
+          updatedAt: at,
+        };
+      },
+      workflowIndexKeys,
+    );
     await this.announce(`workflow.${decision}`, updated, user, comment);
     return updated;
   }
 
   async cancel(user: AuthUser, id: string): Promise<Workflow> {
-    const updated = await this.documents.update<Workflow>(WORKFLOWS, id, (current) => ({
-      ...assertMayCancel(current, id, user.id),
-      status: 'cancelled',
-      updatedAt: new Date().toISOString(),
-    }));
+    const updated = await this.documents.update<Workflow>(
+      WORKFLOWS,
+      id,
+      (current) => ({
+        ...assertMayCancel(current, id, user.id),
+        status: 'cancelled',
+        updatedAt: new Date().toISOString(),
+      }),
+      workflowIndexKeys,
+    );
     await this.announce('workflow.cancelled', updated, user, null);
     return updated;
   }

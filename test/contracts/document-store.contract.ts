@@ -175,5 +175,160 @@ export function describeDocumentStore(
         expect(await store.get<Workflow>('messages', 'w1')).toEqual(workflow('w1'));
       });
     });
+
+    describe('list', () => {
+      /** Filed by owner and by state, as the workflows module files its documents. */
+      interface Task {
+        id: string;
+        owner: string;
+        watchers: string[];
+        state: 'open' | 'done';
+      }
+      const index = (task: Task) => [
+        `owner:${task.owner}`,
+        `owner:${task.owner}:${task.state}`,
+        ...task.watchers.flatMap((watcher) => [
+          `watcher:${watcher}`,
+          `watcher:${watcher}:${task.state}`,
+        ]),
+      ];
+      const task = (id: string, owner: string, watchers: string[] = []): Task => ({
+        id,
+        owner,
+        watchers,
+        state: 'open',
+      });
+      const finish = (current: Task | null): Task => ({ ...(current as Task), state: 'done' });
+      const idsOf = (tasks: Task[]) => tasks.map((found) => found.id);
+      const list = async (anyOf: string[], noneOf: string[] = [], limit = 50) =>
+        idsOf(await store.list<Task>('tasks', { anyOf, noneOf, limit }));
+
+      it('answers the documents filed under a key, newest first, as stored', async () => {
+        await store.insert('tasks', task('t1', 'alice'), index);
+        await store.insert('tasks', task('t2', 'bob'), index);
+        await store.insert('tasks', task('t3', 'alice', ['bob']), index);
+        expect(await store.list<Task>('tasks', { anyOf: ['owner:alice'], limit: 50 })).toEqual([
+          task('t3', 'alice', ['bob']),
+          task('t1', 'alice'),
+        ]);
+        expect(await list(['owner:carol'])).toEqual([]);
+      });
+
+      it('orders by insertion, also for ids that sort the other way', async () => {
+        for (const id of ['z', 'b', 'y', 'a', 'x'])
+          await store.insert('tasks', task(id, 'alice'), index);
+        expect(await list(['owner:alice'])).toEqual(['x', 'a', 'y', 'b', 'z']);
+      });
+
+      it('answers the union of several keys, each document once', async () => {
+        await store.insert('tasks', task('t1', 'alice'), index);
+        await store.insert('tasks', task('t2', 'bob', ['alice']), index);
+        await store.insert('tasks', task('t3', 'alice', ['alice', 'carol']), index);
+        await store.insert('tasks', task('t4', 'carol'), index);
+        expect(await list(['owner:alice', 'watcher:alice'])).toEqual(['t3', 't2', 't1']);
+      });
+
+      it('leaves out the documents filed under any key of noneOf', async () => {
+        await store.insert('tasks', task('t1', 'bob', ['alice']), index);
+        await store.insert('tasks', task('t2', 'alice', ['alice']), index);
+        await store.insert('tasks', task('t3', 'carol', ['alice']), index);
+        expect(await list(['watcher:alice'], ['owner:alice'])).toEqual(['t3', 't1']);
+        expect(await list(['watcher:alice'], ['owner:alice', 'owner:carol'])).toEqual(['t1']);
+      });
+
+      it('answers at most limit documents, the newest, even past many excluded ones', async () => {
+        for (let i = 1; i <= 5; i += 1)
+          await store.insert('tasks', task(`old${i}`, 'bob', ['alice']), index);
+        for (let i = 1; i <= 40; i += 1) {
+          await store.insert('tasks', task(`own${i}`, 'alice', ['alice']), index);
+        }
+        expect(await list(['watcher:alice'], ['owner:alice'], 2)).toEqual(['old5', 'old4']);
+        expect(await list(['watcher:alice'], ['owner:alice'], 10)).toEqual([
+          'old5',
+          'old4',
+          'old3',
+          'old2',
+          'old1',
+        ]);
+        expect(await list(['watcher:alice'], [], 3)).toEqual(['own40', 'own39', 'own38']);
+      });
+
+      it('files an updated document under its new keys, keeping its place in the order', async () => {
+        await store.insert('tasks', task('t1', 'alice'), index);
+        await store.insert('tasks', task('t2', 'alice'), index);
+        await store.insert('tasks', task('t3', 'alice'), index);
+        const done = await store.update<Task>('tasks', 't1', finish, index);
+        await store.update<Task>('tasks', 't3', finish, index);
+
+        expect(await list(['owner:alice:open'])).toEqual(['t2']);
+        expect(await list(['owner:alice:done'])).toEqual(['t3', 't1']);
+        expect(await list(['owner:alice'])).toEqual(['t3', 't2', 't1']);
+        expect(
+          (await store.list<Task>('tasks', { anyOf: ['owner:alice:done'], limit: 5 }))[1],
+        ).toEqual(done);
+      });
+
+      it('leaves the index as it was when change throws', async () => {
+        await store.insert('tasks', task('t1', 'alice'), index);
+        await expect(
+          store.update<Task>(
+            'tasks',
+            't1',
+            () => {
+              throw new Conflict('no');
+            },
+            index,
+          ),
+        ).rejects.toBeInstanceOf(Conflict);
+        expect(await list(['owner:alice:open'])).toEqual(['t1']);
+        expect(await list(['owner:alice:done'])).toEqual([]);
+      });
+
+      it('files a document created by update, after those inserted before', async () => {
+        await store.insert('tasks', task('t1', 'alice'), index);
+        await store.update<Task>('tasks', 't2', () => task('t2', 'alice'), index);
+        expect(await list(['owner:alice'])).toEqual(['t2', 't1']);
+      });
+
+      it('files nothing for documents written without an index, and keeps collections apart', async () => {
+        await store.insert('tasks', task('t1', 'alice'));
+        await store.insert('other', task('t2', 'alice'), index);
+        await store.insert('tasks', task('t3', 'alice'), index);
+        expect(await list(['owner:alice'])).toEqual(['t3']);
+        expect(
+          idsOf(await store.list<Task>('other', { anyOf: ['owner:alice'], limit: 5 })),
+        ).toEqual(['t2']);
+      });
+
+      it('files a document once under keys that repeat, and under keys of any characters', async () => {
+        const odd = (found: Task) => [`owner:${found.owner}`, `owner:${found.owner}`, 'ünï:*:"x"'];
+        await store.insert('tasks', task('t1', 'a:b'), odd);
+        await store.insert('tasks', task('t2', 'a'), odd);
+        expect(await list(['owner:a:b'])).toEqual(['t1']);
+        expect(await list(['owner:a'])).toEqual(['t2']);
+        expect(await list(['ünï:*:"x"'])).toEqual(['t2', 't1']);
+      });
+
+      it('keeps every index entry among concurrent updates of one document', async () => {
+        await store.insert('tasks', task('t1', 'alice'), index);
+        await Promise.all(
+          ['bob', 'carol', 'dave', 'erin'].map((watcher) =>
+            store.update<Task>(
+              'tasks',
+              't1',
+              (current) => ({
+                ...(current as Task),
+                watchers: [...(current as Task).watchers, watcher],
+              }),
+              index,
+            ),
+          ),
+        );
+        for (const watcher of ['bob', 'carol', 'dave', 'erin']) {
+          expect(await list([`watcher:${watcher}`])).toEqual(['t1']);
+        }
+        expect(await list(['owner:alice'])).toEqual(['t1']);
+      });
+    });
   });
 }

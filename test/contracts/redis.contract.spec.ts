@@ -192,6 +192,7 @@ describeWithRedis('Redis stores', () => {
           documents.insert('workflows', { id: 'w1' }),
           documents.get('workflows', 'w1'),
           documents.update('workflows', 'w1', () => ({ id: 'w1' })),
+          documents.list('workflows', { anyOf: ['starter:alice'], limit: 10 }),
         ];
         const results = await Promise.allSettled(operations);
         expect(results.map((result) => result.status)).toEqual(operations.map(() => 'rejected'));

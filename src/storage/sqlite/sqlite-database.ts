@@ -46,6 +46,14 @@ const SCHEMA = `
     body TEXT NOT NULL,
     PRIMARY KEY (collection, id)
   ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS document_index (
+    collection TEXT NOT NULL,
+    id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (collection, id, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS document_index_by_key ON document_index (collection, key, seq);
 `;
 
 /**
