@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/decorators.js';
+import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import { PublishRateLimited } from '../limits/publish-throttler.guard.js';
 import { CancelWorkflowDto } from './dto/cancel-workflow.dto.js';
 import { DecideWorkflowDto } from './dto/decide-workflow.dto.js';
@@ -14,6 +15,7 @@ export class WorkflowsController {
 
   @Post()
   @PublishRateLimited()
+  @Idempotent()
   start(@CurrentUser() user: AuthUser, @Body() dto: StartWorkflowDto): Promise<Workflow> {
     return this.workflows.start(user, dto);
   }
@@ -21,6 +23,7 @@ export class WorkflowsController {
   @Post(':id/approve')
   @HttpCode(201)
   @PublishRateLimited()
+  @Idempotent()
   approve(
     @CurrentUser() user: AuthUser,
     @Param('id') id: string,
@@ -32,6 +35,7 @@ export class WorkflowsController {
   @Post(':id/reject')
   @HttpCode(201)
   @PublishRateLimited()
+  @Idempotent()
   reject(
     @CurrentUser() user: AuthUser,
     @Param('id') id: string,
@@ -43,6 +47,7 @@ export class WorkflowsController {
   @Post(':id/cancel')
   @HttpCode(201)
   @PublishRateLimited()
+  @Idempotent()
   cancel(
     @CurrentUser() user: AuthUser,
     @Param('id') id: string,
