@@ -26,6 +26,10 @@ async function inboxOf(url: string, user: string, withBroadcasts = false): Promi
     .map((item) => item.type);
 }
 
+interface Operation {
+  parameters?: { in: string; name: string }[];
+}
+
 function keyed(url: string, jwt: string, path: string, key: string, body: object) {
   return request(url).post(path).set(bearer(jwt)).set('Idempotency-Key', key).send(body);
 }
@@ -170,6 +174,29 @@ describe('Idempotent publishing (embedded store)', () => {
     expect([again.status, again.body]).toEqual([400, bad.body]);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(await inboxOf(t.url, 'bob-8')).toHaveLength(0);
+  });
+
+  it('documents the header on every publishing route in the OpenAPI document', async () => {
+    const res = await request(t.url).get('/docs-json').expect(200);
+    const paths = (res.body as { paths: Record<string, Record<string, Operation>> }).paths;
+    const documented = Object.entries(paths)
+      .filter(([, operations]) =>
+        (operations.post?.parameters ?? []).some(
+          (parameter) => parameter.in === 'header' && parameter.name === 'Idempotency-Key',
+        ),
+      )
+      .map(([path]) => path)
+      .sort();
+    expect(documented).toEqual([
+      '/announcements',
+      '/messages',
+      '/notifications',
+      '/workflows',
+      '/workflows/{id}/approve',
+      '/workflows/{id}/cancel',
+      '/workflows/{id}/logs',
+      '/workflows/{id}/reject',
+    ]);
   });
 
   it('gives a keyed retry after a restart (same DATA_DIR) the first answer', async () => {
