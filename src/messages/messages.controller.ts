@@ -1,6 +1,7 @@
 import { Body, Controller, Post } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/decorators.js';
+import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import { PublishRateLimited } from '../limits/publish-throttler.guard.js';
 import { CreateMessageDto } from './dto/create-message.dto.js';
 import type { Message } from './message.js';
@@ -12,6 +13,7 @@ export class MessagesController {
 
   @Post()
   @PublishRateLimited()
+  @Idempotent()
   create(@CurrentUser() user: AuthUser, @Body() dto: CreateMessageDto): Promise<Message> {
     return this.messages.create(user, dto);
   }

@@ -21,6 +21,7 @@ import type { Response } from 'express';
 import type { Observable } from 'rxjs';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser, Roles } from '../auth/decorators.js';
+import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import { PublishRateLimited } from '../limits/publish-throttler.guard.js';
 import type { InboxPage } from '../storage/notification-store.js';
 import { ListNotificationsQuery } from './dto/list-notifications.query.js';
@@ -62,6 +63,7 @@ export class NotificationsController {
   @Roles('admin', 'service')
   @ApiCreatedResponse({ type: PublishedNotificationsDto })
   @PublishRateLimited()
+  @Idempotent()
   async publish(
     @CurrentUser() user: AuthUser,
     @Body() dto: PublishNotificationDto,

@@ -1,11 +1,13 @@
 import { DynamicModule, Global, Injectable, Module, Provider } from '@nestjs/common';
 import { AppConfig } from '../config.js';
 import { DocumentStore } from './document-store.js';
+import { IdempotencyStore } from './idempotency-store.js';
 import { LocalNotificationFeed } from './local-notification-feed.js';
 import { NotificationFeed } from './notification-feed.js';
 import { NotificationStore } from './notification-store.js';
 import { KEY_PREFIX, RedisConnections } from './redis/redis-connections.js';
 import { RedisDocumentStore } from './redis/redis-document-store.js';
+import { RedisIdempotencyStore } from './redis/redis-idempotency-store.js';
 import {
   NOTIFICATIONS_CHANNEL,
   RedisNotificationFeed,
@@ -15,6 +17,7 @@ import { RedisNotificationStore } from './redis/redis-notification-store.js';
 import { RedisTimelineStore } from './redis/redis-timeline-store.js';
 import { SqliteDatabase } from './sqlite/sqlite-database.js';
 import { SqliteDocumentStore } from './sqlite/sqlite-document-store.js';
+import { SqliteIdempotencyStore } from './sqlite/sqlite-idempotency-store.js';
 import { SqliteNotificationStore } from './sqlite/sqlite-notification-store.js';
 import { SqliteTimelineStore } from './sqlite/sqlite-timeline-store.js';
 import { StorageStatus } from './storage-status.js';
@@ -58,6 +61,7 @@ const embedded: Provider[] = [
   { provide: TimelineStore, useClass: SqliteTimelineStore },
   { provide: NotificationFeed, useClass: LocalNotificationFeed },
   { provide: StorageStatus, useClass: SqliteStatus },
+  { provide: IdempotencyStore, useClass: SqliteIdempotencyStore },
 ];
 
 const redis: Provider[] = [
@@ -85,6 +89,12 @@ const redis: Provider[] = [
   },
   { provide: NotificationFeed, useClass: RedisNotificationFeed },
   { provide: StorageStatus, useClass: RedisStatus },
+  {
+    provide: IdempotencyStore,
+    inject: [RedisConnections],
+    useFactory: ({ commands }: RedisConnections) =>
+      new RedisIdempotencyStore(commands, { keyPrefix: KEY_PREFIX }),
+  },
 ];
 
 /**
@@ -104,6 +114,7 @@ export class StorageModule {
         TimelineStore,
         NotificationFeed,
         StorageStatus,
+        IdempotencyStore,
         // Presence keeps its own keys and channel on the same two connections.
         ...(config.redisUrl ? [RedisConnections] : []),
       ],

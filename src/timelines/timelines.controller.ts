@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import type { Observable } from 'rxjs';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/decorators.js';
+import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import { AppendLogsDto } from './dto/append-logs.dto.js';
 import { ApiTimelineStream } from './timeline-stream.docs.js';
 import { TimelineStreamsService } from './timeline-streams.service.js';
@@ -31,6 +32,7 @@ export class TimelinesController {
 
   /** Log lines from automation: the starter or a `service`. */
   @Post(':id/logs')
+  @Idempotent()
   appendLogs(
     @CurrentUser() user: AuthUser,
     @Param('id') id: string,

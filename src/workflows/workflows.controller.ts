@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/decorators.js';
+import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import { PublishRateLimited } from '../limits/publish-throttler.guard.js';
 import { CancelWorkflowDto } from './dto/cancel-workflow.dto.js';
 import { DecideWorkflowDto } from './dto/decide-workflow.dto.js';
@@ -18,6 +19,7 @@ export class WorkflowsController {
 
   @Post()
   @PublishRateLimited()
+  @Idempotent()
   start(@CurrentUser() user: AuthUser, @Body() dto: StartWorkflowDto): Promise<Workflow> {
     return this.workflows.start(user, dto);
   }
@@ -41,6 +43,7 @@ export class WorkflowsController {
   @Post(':id/approve')
   @HttpCode(201)
   @PublishRateLimited()
+  @Idempotent()
   approve(
     @CurrentUser() user: AuthUser,
     @Param('id') id: string,
@@ -52,6 +55,7 @@ export class WorkflowsController {
   @Post(':id/reject')
   @HttpCode(201)
   @PublishRateLimited()
+  @Idempotent()
   reject(
     @CurrentUser() user: AuthUser,
     @Param('id') id: string,
@@ -63,6 +67,7 @@ export class WorkflowsController {
   @Post(':id/cancel')
   @HttpCode(201)
   @PublishRateLimited()
+  @Idempotent()
   cancel(
     @CurrentUser() user: AuthUser,
     @Param('id') id: string,

@@ -8,9 +8,11 @@ import {
 } from '../../src/notifications/notification.js';
 import { RedisTimelineStore } from '../../src/storage/redis/redis-timeline-store.js';
 import { RedisDocumentStore } from '../../src/storage/redis/redis-document-store.js';
+import { RedisIdempotencyStore } from '../../src/storage/redis/redis-idempotency-store.js';
 import { RedisNotificationStore } from '../../src/storage/redis/redis-notification-store.js';
 import { describeWithRedis, RedisServer } from '../support/redis.js';
 import { describeDocumentStore } from './document-store.contract.js';
+import { describeIdempotencyStore } from './idempotency-store.contract.js';
 import { describeTimelineStore } from './timeline-store.contract.js';
 import { describeNotificationStore } from './notification-store.contract.js';
 
@@ -102,6 +104,11 @@ describeWithRedis('Redis stores', () => {
       store: new RedisTimelineStore(redis, { keyPrefix, channel: `${keyPrefix}timelines` }),
       close,
     };
+  });
+
+  describeIdempotencyStore(RedisIdempotencyStore.name, async () => {
+    const { redis, keyPrefix, close } = await namespace();
+    return { store: new RedisIdempotencyStore(redis, { keyPrefix }), close };
   });
 
   describe('across connections, as across instances', () => {

@@ -4,10 +4,12 @@ import { loadConfig } from '../../src/config.js';
 import { BROADCAST, type NotificationDraft } from '../../src/notifications/notification.js';
 import { SqliteDatabase } from '../../src/storage/sqlite/sqlite-database.js';
 import { SqliteDocumentStore } from '../../src/storage/sqlite/sqlite-document-store.js';
+import { SqliteIdempotencyStore } from '../../src/storage/sqlite/sqlite-idempotency-store.js';
 import { SqliteTimelineStore } from '../../src/storage/sqlite/sqlite-timeline-store.js';
 import { SqliteNotificationStore } from '../../src/storage/sqlite/sqlite-notification-store.js';
 import { makeDataDir, removeDataDir } from '../support/app.js';
 import { describeDocumentStore } from './document-store.contract.js';
+import { describeIdempotencyStore } from './idempotency-store.contract.js';
 import { describeNotificationStore } from './notification-store.contract.js';
 import { describeTimelineStore } from './timeline-store.contract.js';
 
@@ -43,6 +45,11 @@ describeDocumentStore(SqliteDocumentStore.name, () => {
 describeTimelineStore(SqliteTimelineStore.name, () => {
   const { database, close } = openDatabase();
   return Promise.resolve({ store: new SqliteTimelineStore(database), close });
+});
+
+describeIdempotencyStore(SqliteIdempotencyStore.name, () => {
+  const { database, close } = openDatabase();
+  return Promise.resolve({ store: new SqliteIdempotencyStore(database), close });
 });
 
 function draft(recipient: string, actorId: string | null = 'system'): NotificationDraft {
