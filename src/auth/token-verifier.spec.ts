@@ -1,6 +1,7 @@
 import { UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { describe, expect, it } from '@jest/globals';
+import { strictFake } from '../testing/strict-fake.js';
 import { MAX_CLAIM_SECONDS_AHEAD, TokenVerifier } from './token-verifier.js';
 
 const secret = 'unit-test-secret';
@@ -10,16 +11,26 @@ const verifier = new TokenVerifier(
 const sign = (claims: object) => new JwtService({ secret }).sign(claims, { algorithm: 'HS256' });
 const now = () => Math.floor(Date.now() / 1000);
 
-/** The 401 message `verify` refused with, or null when it accepted. */
-function refusal(claims: object): string | null {
+/** The 401 message `verify` refused `token` with, or null when it accepted. */
+function refusalOf(token: string, by = verifier): string | null {
   try {
-    verifier.verify(sign(claims));
+    by.verify(token);
     return null;
   } catch (error) {
     if (!(error instanceof UnauthorizedException)) throw error;
     return error.message;
   }
 }
+
+/** The 401 message `verify` refused a token with these claims with, or null. */
+const refusal = (claims: object) => refusalOf(sign(claims));
+
+/**
+ * A verifier whose JwtService accepts any token and gives `claims` as they are: for
+ * claims JSON cannot carry (-Infinity) and that jsonwebtoken lets through.
+ */
+const acceptingAs = (claims: object) =>
+  new TokenVerifier(strictFake<JwtService>('JwtService', { verify: <T>() => claims as T }));
 
 describe(TokenVerifier.name, () => {
   describe('verify', () => {
@@ -65,6 +76,74 @@ describe(TokenVerifier.name, () => {
     it('refuses a name with a lone surrogate', () => {
       expect(refusal({ sub: 'a', name: 'Ann \ud83d', exp: now() + 60 })).toMatch(
         /name must be valid Unicode/,
+      );
+    });
+
+    it('refuses an nbf JSON writes as -1e400 (-Infinity), which jsonwebtoken lets through', () => {
+      expect(refusalOf('any', acceptingAs({ sub: 'a', exp: now() + 60, nbf: -Infinity }))).toBe(
+        'Invalid token: nbf must be a finite number of seconds within the next 100 years',
+      );
+    });
+
+    it('gives the user its sub, name, roles and expiry', () => {
+      const exp = now() + 60;
+      expect(verifier.verify(sign({ sub: 'Ann-1', name: 'Ann', roles: ['admin'], exp }))).toEqual({
+        id: 'Ann-1',
+        name: 'Ann',
+        roles: ['admin'],
+        expiresAt: new Date(exp * 1000),
+      });
+    });
+
+    it('gives no roles and no name when the token has none', () => {
+      expect(verifier.verify(sign({ sub: 'a', exp: now() + 60 }))).toMatchObject({
+        name: null,
+        roles: [],
+      });
+    });
+
+    it('ignores a name that is not a string', () => {
+      expect(verifier.verify(sign({ sub: 'a', name: 42, exp: now() + 60 })).name).toBeNull();
+    });
+
+    it('refuses an expired token as "Token expired"', () => {
+      expect(refusal({ sub: 'a', exp: now() - 10 })).toBe('Token expired');
+    });
+
+    it('refuses a token signed with another key, naming the signature', () => {
+      const forged = new JwtService({ secret: 'another-secret' }).sign(
+        { sub: 'a', exp: now() + 60 },
+        { algorithm: 'HS256' },
+      );
+      expect(refusalOf(forged)).toBe('Invalid token: invalid signature');
+    });
+
+    it('refuses a malformed token without echoing it', () => {
+      const message = refusalOf('not-a-jwt-zq81x');
+      expect(message).toBe('Invalid token: malformed');
+      expect(message).not.toContain('zq81x');
+    });
+
+    it.each([
+      ['no sub', {}],
+      ['an empty sub', { sub: '' }],
+      ['a sub that is not a string', { sub: 7 }],
+    ])('refuses a token with %s', (_, claims) => {
+      expect(refusal({ ...claims, exp: now() + 60 })).toBe(
+        'Invalid token: sub (the user id) is required',
+      );
+    });
+
+    it('refuses a token without exp', () => {
+      expect(refusal({ sub: 'a' })).toBe('Invalid token: exp is required');
+    });
+
+    it.each([
+      ['not an array', 'admin'],
+      ['an array with a non-string', ['admin', 1]],
+    ])('refuses roles that are %s', (_, roles) => {
+      expect(refusal({ sub: 'a', roles, exp: now() + 60 })).toBe(
+        'Invalid token: roles must be an array of strings',
       );
     });
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import type { Browser } from 'playwright-core';
+import { sendMessage } from '../support/api.js';
 import { makeDataDir, removeDataDir } from '../support/app.js';
 import {
   describeWithChromium,
@@ -12,16 +13,6 @@ import {
 import { Instance } from '../support/instance.js';
 import { freePort } from '../support/ports.js';
 import { parseMetrics, valueOf } from '../support/prometheus.js';
-import { bearer, token } from '../support/tokens.js';
-
-async function message(url: string, text: string): Promise<void> {
-  const response = await fetch(`${url}/messages`, {
-    method: 'POST',
-    headers: { ...bearer(token('alice')), 'Content-Type': 'application/json' },
-    body: JSON.stringify({ text, to: ['bob'] }),
-  });
-  if (response.status !== 201) throw new Error(`POST /messages: ${response.status}`);
-}
 
 /**
  * The service restarts (same port, same DATA_DIR) under an open page: the page shows
@@ -50,7 +41,7 @@ describeWithChromium('The demo page across a restart of the service', () => {
     const { page } = await watchedPage(await browser.newContext());
     await page.goto(service.url);
     await devSignIn(page, 'bob');
-    await message(service.url, 'before the restart');
+    await sendMessage(service, 'alice', ['bob'], 'before the restart');
     await page.waitForSelector('#inbox li:has-text("before the restart")');
 
     const held = '**/notifications/stream**';
@@ -60,8 +51,8 @@ describeWithChromium('The demo page across a restart of the service', () => {
     expect(await page.textContent('#connection-state')).toMatch(/^Reconnecting in \d+ s…$/);
 
     service = await Instance.start(env);
-    await message(service.url, 'while away 1');
-    await message(service.url, 'while away 2');
+    await sendMessage(service, 'alice', ['bob'], 'while away 1');
+    await sendMessage(service, 'alice', ['bob'], 'while away 2');
     await page.unroute(held);
 
     await waitLive(page, 20000);

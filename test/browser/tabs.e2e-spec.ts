@@ -2,6 +2,7 @@
 // page.evaluate callbacks run in the browser.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
+import { sendMessage } from '../support/api.js';
 import { sleep } from '../support/app.js';
 import {
   describeWithChromium,
@@ -14,7 +15,6 @@ import {
 } from '../support/chromium.js';
 import { Instance } from '../support/instance.js';
 import { parseMetrics, valueOf } from '../support/prometheus.js';
-import { bearer, token } from '../support/tokens.js';
 
 /** Streams open on the instance, from its metrics. */
 async function streamsOpen(service: Instance): Promise<number> {
@@ -30,15 +30,6 @@ async function untilStreamsOpen(service: Instance, count: number): Promise<void>
       throw new Error(`Not ${count} streams open but ${await streamsOpen(service)}`);
     await sleep(50);
   }
-}
-
-async function message(service: Instance, to: string, text: string): Promise<void> {
-  const response = await fetch(`${service.url}/messages`, {
-    method: 'POST',
-    headers: { ...bearer(token('pat')), 'Content-Type': 'application/json' },
-    body: JSON.stringify({ text, to: [to] }),
-  });
-  if (response.status !== 201) throw new Error(`POST /messages: ${response.status}`);
 }
 
 async function isLeader(page: Page): Promise<boolean> {
@@ -97,7 +88,7 @@ describeWithChromium('Tabs of one browser', () => {
       expect(leaders.filter(Boolean)).toHaveLength(1);
 
       for (const text of ['one', 'two', 'three'])
-        await message(service, user, `${election} ${text}`);
+        await sendMessage(service, 'pat', [user], `${election} ${text}`);
       for (const { page } of tabs) {
         await page.waitForFunction(
           () => (window as unknown as { __toasts: unknown[] }).__toasts.length >= 3,
@@ -118,7 +109,7 @@ describeWithChromium('Tabs of one browser', () => {
       const publishing = (async () => {
         for (let i = 1; i <= 12; i++) {
           const text = `${election} handover ${i}`;
-          await message(service, user, text);
+          await sendMessage(service, 'pat', [user], text);
           sent.push(text);
           await sleep(100);
         }

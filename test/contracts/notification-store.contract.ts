@@ -6,6 +6,7 @@ import {
   type NotificationDraft,
 } from '../../src/notifications/notification.js';
 import { NotificationStore, type InboxItem } from '../../src/storage/notification-store.js';
+import { sleep } from '../support/wait.js';
 
 export interface OpenedNotificationStore {
   store: NotificationStore;
@@ -62,8 +63,6 @@ function expectIncreasing(cursors: readonly string[]): void {
     .filter(([before, cursor]) => !isAfter(cursor, before));
   expect(outOfOrder).toEqual([]);
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Waits until the clock is past `createdAt`, so that what is appended next is created later. */
 async function after(createdAt: string): Promise<void> {

@@ -1,16 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { isAfter } from '../../src/cursor.js';
-import {
-  BROADCAST,
-  type Notification,
-  type NotificationDraft,
-} from '../../src/notifications/notification.js';
+import { BROADCAST, type Notification } from '../../src/notifications/notification.js';
 import { RedisTimelineStore } from '../../src/storage/redis/redis-timeline-store.js';
 import { RedisDocumentStore } from '../../src/storage/redis/redis-document-store.js';
 import { RedisIdempotencyStore } from '../../src/storage/redis/redis-idempotency-store.js';
 import { RedisNotificationStore } from '../../src/storage/redis/redis-notification-store.js';
+import { draft } from '../support/drafts.js';
 import { describeWithRedis, RedisServer } from '../support/redis.js';
+import { sleep } from '../support/wait.js';
 import { describeDocumentStore } from './document-store.contract.js';
 import { describeIdempotencyStore } from './idempotency-store.contract.js';
 import { describeTimelineStore } from './timeline-store.contract.js';
@@ -25,10 +23,6 @@ async function connect(url: string, options: object = OPTIONS): Promise<Redis> {
   redis.on('error', () => {});
   await redis.connect();
   return redis;
-}
-
-function draft(recipient: string, actorId: string | null = 'system'): NotificationDraft {
-  return { type: 'test.event', recipient, actorId, title: 't', body: 'b', data: { to: recipient } };
 }
 
 /** Deletes every key under the prefix (instead of flushing a Redis that may not be only ours). */
@@ -140,7 +134,7 @@ describeWithRedis('Redis stores', () => {
         ),
       );
       const stored = batches.flat().sort((a, b) => (isAfter(a.id, b.id) ? 1 : -1));
-      while (messages.length < stored.length) await new Promise((r) => setTimeout(r, 10));
+      while (messages.length < stored.length) await sleep(10);
 
       expect(messages).toEqual(stored.map((notification) => JSON.stringify(notification)));
       expect(Object.keys(JSON.parse(messages[0]) as object)).toEqual(WIRE_ORDER);

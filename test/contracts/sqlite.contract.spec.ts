@@ -1,12 +1,13 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '../../src/config.js';
-import { BROADCAST, type NotificationDraft } from '../../src/notifications/notification.js';
+import { BROADCAST } from '../../src/notifications/notification.js';
 import { SqliteDatabase } from '../../src/storage/sqlite/sqlite-database.js';
 import { SqliteDocumentStore } from '../../src/storage/sqlite/sqlite-document-store.js';
 import { SqliteIdempotencyStore } from '../../src/storage/sqlite/sqlite-idempotency-store.js';
 import { SqliteTimelineStore } from '../../src/storage/sqlite/sqlite-timeline-store.js';
 import { SqliteNotificationStore } from '../../src/storage/sqlite/sqlite-notification-store.js';
+import { draft } from '../support/drafts.js';
 import { makeDataDir, removeDataDir } from '../support/app.js';
 import { describeDocumentStore } from './document-store.contract.js';
 import { describeIdempotencyStore } from './idempotency-store.contract.js';
@@ -51,10 +52,6 @@ describeIdempotencyStore(SqliteIdempotencyStore.name, () => {
   const { database, close } = openDatabase();
   return Promise.resolve({ store: new SqliteIdempotencyStore(database), close });
 });
-
-function draft(recipient: string, actorId: string | null = 'system'): NotificationDraft {
-  return { type: 'test.event', recipient, actorId, title: 't', body: 'b', data: { to: recipient } };
-}
 
 describe(`${SqliteDatabase.name} reopened on the same DATA_DIR`, () => {
   let dir: string;

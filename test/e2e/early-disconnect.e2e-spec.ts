@@ -5,7 +5,8 @@ import { NotificationStreamsService } from '../../src/notifications/notification
 import { PresenceService } from '../../src/presence/presence.service.js';
 import { TicketStore, type TicketGrant } from '../../src/tickets/ticket-store.js';
 import { TimelineStreamsService } from '../../src/timelines/timeline-streams.service.js';
-import { eventually, startApp, type TestApp } from '../support/app.js';
+import { mintTicket, startWorkflow } from '../support/api.js';
+import { eventually, sleep, startApp, type TestApp } from '../support/app.js';
 import { RawStream } from '../support/raw-stream.js';
 import { bearer, token } from '../support/tokens.js';
 
@@ -58,14 +59,6 @@ describe('A client that leaves before its stream is served', () => {
   });
   afterAll(() => t.close());
 
-  async function mint(user: string): Promise<string> {
-    const response = await request(t.url)
-      .post('/notifications/tickets')
-      .set(bearer(token(user)))
-      .expect(201);
-    return (response.body as { ticket: string }).ticket;
-  }
-
   function connections(): Promise<number> {
     return new Promise((resolve, reject) =>
       t.app
@@ -83,7 +76,7 @@ describe('A client that leaves before its stream is served', () => {
     user: string,
     streams: StreamOpener,
   ): Promise<void> {
-    const ticket = await mint(user);
+    const ticket = await mintTicket(t, token(user));
     const before = redemptions;
     const stream = new RawStream(`${t.url}${path}?ticket=${encodeURIComponent(ticket)}`);
     await eventually(() => redemptions > before, 'the ticket redemption to start');
@@ -92,7 +85,7 @@ describe('A client that leaves before its stream is served', () => {
     let open = 1;
     while (open > 0) {
       open = await connections();
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await sleep(10);
     }
     const opened = nextOpen(streams);
     for (const release of held.splice(0)) release();
@@ -112,12 +105,7 @@ describe('A client that leaves before its stream is served', () => {
   });
 
   it('frees a timeline stream', async () => {
-    const workflow = await request(t.url)
-      .post('/workflows')
-      .set(bearer(token('ada')))
-      .send({ name: 'Release', approvers: ['ben'] })
-      .expect(201);
-    const id = (workflow.body as { id: string }).id;
+    const { id } = await startWorkflow(t, 'ada', { name: 'Release', approvers: ['ben'] });
     const timelines = t.app.get(TimelineStreamsService);
     await leaveDuringAuthentication(`/workflows/${id}/stream`, 'ben', timelines);
     await eventually(() => timelines.size === 0, 'the timeline stream to be removed', 2000);

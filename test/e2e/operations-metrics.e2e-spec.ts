@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { SqliteDatabase } from '../../src/storage/sqlite/sqlite-database.js';
+import { publish } from '../support/api.js';
 import { eventually, startApp, type TestApp } from '../support/app.js';
 import { parseMetrics, valueOf, type Sample } from '../support/prometheus.js';
 import { closeAllClients, StreamClient } from '../support/sse-client.js';
@@ -25,14 +26,6 @@ const M = {
 async function scrape(t: TestApp, headers: Record<string, string> = {}): Promise<Sample[]> {
   const response = await request(t.url).get('/metrics').set(headers).expect(200);
   return parseMetrics(response.text);
-}
-
-function publish(t: TestApp, recipients: string[] | '*', type: string, by = service) {
-  return request(t.url)
-    .post('/notifications')
-    .set(bearer(by))
-    .send({ recipients, type, title: `a ${type}` })
-    .expect(201);
 }
 
 describe('GET /metrics', () => {
@@ -94,7 +87,7 @@ describe('GET /metrics', () => {
       .set(bearer(token('flow-alice')))
       .send({ text: 'hi', to: ['flow-bob'] })
       .expect(201);
-    await publish(t, ['flow-bob'], custom);
+    await publish(t, ['flow-bob'], `a ${custom}`, { by: service, type: custom });
     await Promise.all(tabs.map((tab) => tab.waitForEvents(2)));
     const after = await scrape(t);
     const delta = (name: string, labels: Record<string, string> = {}) =>
@@ -111,8 +104,8 @@ describe('GET /metrics', () => {
   it('counts replayed notifications and resets', async () => {
     const sent = [];
     for (let i = 0; i < 3; i++) {
-      const response = await publish(t, ['replayer'], 'test.ping');
-      sent.push((response.body as { items: { id: string }[] }).items[0].id);
+      const [notification] = await publish(t, ['replayer'], 'a test.ping', { by: service });
+      sent.push(notification.id);
     }
     const before = await scrape(t);
     const resumed = await new StreamClient(t.url, token('replayer'), {
@@ -137,7 +130,9 @@ describe('GET /metrics', () => {
       .set(bearer(token('zq81x-writer')))
       .send({ text: 'secret', to: ['zq81x-reader'] })
       .expect(201);
-    await publish(t, ['zq81x-reader'], 'test.ping', token('zq81x-service', { roles: ['service'] }));
+    await publish(t, ['zq81x-reader'], 'a test.ping', {
+      by: token('zq81x-service', { roles: ['service'] }),
+    });
     await reader.waitForEvents(2);
     const { text } = await request(t.url).get('/metrics').expect(200);
     expect(text).toContain(M.deliveries); // a real scrape, while the stream is open

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import type { Notification } from '../../src/notifications/notification.js';
 import { NotificationStore } from '../../src/storage/notification-store.js';
+import { publish, SERVICE_TOKEN, startWorkflow } from '../support/api.js';
 import {
   eventually,
   makeDataDir,
@@ -16,22 +17,6 @@ import {
 import { RawStream } from '../support/raw-stream.js';
 import { closeAllClients, StreamClient } from '../support/sse-client.js';
 import { bearer, token } from '../support/tokens.js';
-
-const service = token('svc', { roles: ['service'] });
-
-async function publish(
-  t: TestApp,
-  recipients: string[] | '*',
-  title: string,
-  by = service,
-): Promise<Notification[]> {
-  const res = await request(t.url)
-    .post('/notifications')
-    .set(bearer(by))
-    .send({ recipients, type: 'test.ping', title })
-    .expect(201);
-  return (res.body as { items: Notification[] }).items;
-}
 
 /** What `userId` must receive of `published`, in order: theirs and others' broadcasts. */
 const expectedFor = (userId: string, published: Notification[]) =>
@@ -199,9 +184,11 @@ describe('Resuming a notification stream', () => {
     try {
       for (let i = 0; i < 300; i++) {
         const roll = Math.random();
-        const by = roll < 0.15 ? tokens.get(users[i % users.length])! : service;
+        const by = roll < 0.15 ? tokens.get(users[i % users.length])! : SERVICE_TOKEN;
         const some = users.filter(() => Math.random() < 0.4).concat(users[i % users.length]);
-        published.push(...(await publish(t, roll < 0.3 ? '*' : [...new Set(some)], `n${i}`, by)));
+        published.push(
+          ...(await publish(t, roll < 0.3 ? '*' : [...new Set(some)], `n${i}`, { by })),
+        );
       }
     } finally {
       publishing = false;
@@ -234,11 +221,7 @@ describe('A restart with the same DATA_DIR', () => {
         .post(`/notifications/${first.id}/read`)
         .set(bearer(token('bob')))
         .expect(204);
-      const started = await request(before.url)
-        .post('/workflows')
-        .set(bearer(token('alice')))
-        .send({ name: 'Budget', approvers: ['bob'] })
-        .expect(201);
+      const started = await startWorkflow(before, 'alice', { name: 'Budget', approvers: ['bob'] });
       const workflowStarted = (
         await request(before.url)
           .get('/notifications')
@@ -269,7 +252,7 @@ describe('A restart with the same DATA_DIR', () => {
           ['broadcast before', false],
           ['before the restart', true],
         ]);
-        const workflowId = (started.body as { id: string }).id;
+        const workflowId = started.id;
         await request(after.url)
           .post(`/workflows/${workflowId}/approve`)
           .set(bearer(token('bob')))
@@ -318,7 +301,7 @@ describe('A store that cannot write', () => {
     try {
       const res = await request(t.url)
         .post('/notifications')
-        .set(bearer(service))
+        .set(bearer(SERVICE_TOKEN))
         .send({ recipients: ['carol'], type: 'test.ping', title: 'lost?' });
       expect(res.status).toBe(503);
       expect((res.body as { message: string }).message).toMatch(/could not save/);

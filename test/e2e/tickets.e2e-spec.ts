@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { LoggerService } from '@nestjs/common';
 import request from 'supertest';
+import { mintTicket, sendMessage, startWorkflow } from '../support/api.js';
 import { eventually, startApp, type TestApp } from '../support/app.js';
 import { RawStream } from '../support/raw-stream.js';
 import { bearer, token } from '../support/tokens.js';
@@ -31,26 +32,12 @@ describe('Stream tickets', () => {
   });
   afterAll(() => t.close());
 
-  async function mint(userToken = token('alice')): Promise<string> {
-    const response = await request(t.url)
-      .post('/notifications/tickets')
-      .set(bearer(userToken))
-      .expect(201);
-    return (response.body as { ticket: string }).ticket;
-  }
+  const mint = (userToken = token('alice')) => mintTicket(t, userToken);
 
   function open(path: string, ticket: string, headers: Record<string, string> = {}): RawStream {
     const stream = new RawStream(`${t.url}${path}?ticket=${encodeURIComponent(ticket)}`, headers);
     streams.push(stream);
     return stream;
-  }
-
-  async function message(from: string, to: string, text: string): Promise<void> {
-    await request(t.url)
-      .post('/messages')
-      .set(bearer(token(from)))
-      .send({ text, to: [to] })
-      .expect(201);
   }
 
   describe('POST /notifications/tickets', () => {
@@ -87,8 +74,8 @@ describe('Stream tickets', () => {
       expect(stream.status).toBe(200);
       expect(stream.headers['content-type']).toMatch(/^text\/event-stream/);
       await stream.waitForBody('retry:');
-      await message('carol', 'bob', 'for bob');
-      await message('carol', 'alice', 'for alice');
+      await sendMessage(t, 'carol', ['bob'], 'for bob');
+      await sendMessage(t, 'carol', ['alice'], 'for alice');
       await stream.waitForBody('for alice');
       expect(stream.body).not.toContain('for bob');
     });
@@ -119,12 +106,7 @@ describe('Stream tickets', () => {
     });
 
     it("opens a workflow's timeline stream and a document's presence stream", async () => {
-      const workflow = await request(t.url)
-        .post('/workflows')
-        .set(bearer(token('alice')))
-        .send({ name: 'Release', approvers: ['bob'] })
-        .expect(201);
-      const id = (workflow.body as { id: string }).id;
+      const { id } = await startWorkflow(t, 'alice', { name: 'Release', approvers: ['bob'] });
       const timeline = open(`/workflows/${id}/stream`, await mint(token('bob')));
       await timeline.waitForBody('event: workflow.started');
       const presence = open('/documents/spec-1/presence/stream', await mint(token('bob')));
@@ -132,13 +114,8 @@ describe('Stream tickets', () => {
     });
 
     it("gives no access the minting user lacks: another's workflow is 404, and the ticket is spent", async () => {
-      const workflow = await request(t.url)
-        .post('/workflows')
-        .set(bearer(token('alice')))
-        .send({ name: 'Private', approvers: ['bob'] })
-        .expect(201);
+      const { id } = await startWorkflow(t, 'alice', { name: 'Private', approvers: ['bob'] });
       const ticket = await mint(token('mallory'));
-      const id = (workflow.body as { id: string }).id;
       await request(t.url).get(`/workflows/${id}/stream?ticket=${ticket}`).expect(404);
       await request(t.url).get(`/notifications/stream?ticket=${ticket}`).expect(401);
     });

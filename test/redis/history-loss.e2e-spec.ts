@@ -1,31 +1,12 @@
 import { afterAll, afterEach, beforeAll, expect, it } from '@jest/globals';
 import request from 'supertest';
 import type { Notification } from '../../src/notifications/notification.js';
+import { publish, SERVICE_TOKEN, untilStatus } from '../support/api.js';
 import { eventually, sleep } from '../support/app.js';
 import { Instance } from '../support/instance.js';
 import { describeWithRedis, RedisServer } from '../support/redis.js';
 import { closeAllClients, StreamClient, type ReceivedEvent } from '../support/sse-client.js';
 import { bearer, token } from '../support/tokens.js';
-
-const service = token('svc', { roles: ['service'] });
-
-async function publish(url: string, recipients: string[] | '*', title: string) {
-  const res = await request(url)
-    .post('/notifications')
-    .set(bearer(service))
-    .send({ recipients, type: 'test.ping', title })
-    .expect(201);
-  return (res.body as { items: Notification[] }).items;
-}
-
-async function untilStatus(url: string, path: string, status: number, timeoutMs = 15000) {
-  const deadline = Date.now() + timeoutMs;
-  let last = 0;
-  while ((last = (await request(url).get(path)).status) !== status) {
-    if (Date.now() > deadline) throw new Error(`${path} answered ${last}, not ${status}`);
-    await sleep(100);
-  }
-}
 
 const titles = (events: readonly ReceivedEvent[]) =>
   events.map((event) => (JSON.parse(event.data) as Notification).title);
@@ -54,7 +35,7 @@ describeWithRedis('A Redis that comes back without its data', () => {
     redis = await RedisServer.start();
     const env = { REDIS_URL: redis.url, RETRY_MS: '200', HEARTBEAT_MS: '300' };
     [a, b] = await Promise.all([Instance.start(env), Instance.start(env)]);
-    for (const instance of [a, b]) await untilStatus(instance.url, '/health/ready', 200);
+    for (const instance of [a, b]) await untilStatus(instance.url, '/health/ready', 200, 15000);
   }, 30000);
   afterEach(() => closeAllClients());
   afterAll(async () => {
@@ -74,7 +55,7 @@ describeWithRedis('A Redis that comes back without its data', () => {
 
     await redis.stop();
     await redis.start();
-    for (const instance of [a, b]) await untilStatus(instance.url, '/health/ready', 200);
+    for (const instance of [a, b]) await untilStatus(instance.url, '/health/ready', 200, 15000);
 
     // Fewer than before, so every new cursor would be one an open stream already passed.
     const fresh = [
@@ -145,7 +126,7 @@ describeWithRedis('A Redis that comes back without its data', () => {
       for (let i = 0; running; i += 1) {
         const res = await request(i % 2 ? a.url : b.url)
           .post('/notifications')
-          .set(bearer(service))
+          .set(bearer(SERVICE_TOKEN))
           .send({ recipients: ['carol'], type: 'test.ping', title: `burst ${i}` });
         if (res.status === 201) stored += 1;
         else await sleep(20);

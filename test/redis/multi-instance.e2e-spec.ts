@@ -2,33 +2,13 @@ import { afterAll, afterEach, beforeAll, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import type { Notification } from '../../src/notifications/notification.js';
+import { publish, SERVICE_TOKEN, startWorkflow, untilStatus } from '../support/api.js';
 import { eventually, sleep } from '../support/app.js';
 import { Instance } from '../support/instance.js';
 import { RawStream } from '../support/raw-stream.js';
 import { describeWithRedis, RedisServer } from '../support/redis.js';
 import { closeAllClients, StreamClient } from '../support/sse-client.js';
 import { bearer, token } from '../support/tokens.js';
-
-const service = token('svc', { roles: ['service'] });
-
-async function publish(url: string, recipients: string[] | '*', title: string) {
-  const res = await request(url)
-    .post('/notifications')
-    .set(bearer(service))
-    .send({ recipients, type: 'test.ping', title })
-    .expect(201);
-  return (res.body as { items: Notification[] }).items;
-}
-
-/** Polls a GET until it answers `status`. */
-async function untilStatus(url: string, path: string, status: number, timeoutMs = 10000) {
-  const deadline = Date.now() + timeoutMs;
-  let last = 0;
-  while ((last = (await request(url).get(path)).status) !== status) {
-    if (Date.now() > deadline) throw new Error(`${path} answered ${last}, not ${status}`);
-    await sleep(100);
-  }
-}
 
 describeWithRedis('Two instances on one Redis', () => {
   let redis: RedisServer;
@@ -143,7 +123,7 @@ describeWithRedis('Two instances on one Redis', () => {
       for (const instance of [a, b]) await untilStatus(instance.url, '/health/ready', 503);
       const refused = await request(a.url)
         .post('/notifications')
-        .set(bearer(service))
+        .set(bearer(SERVICE_TOKEN))
         .send({ recipients: ['frank'], type: 'test.ping', title: 'during' });
       expect(refused.status).toBe(503);
       const message = await request(b.url)
@@ -236,17 +216,12 @@ describeWithRedis('Two instances on one Redis', () => {
   }, 40000);
 
   it('streams a workflow timeline on B as it is written on A, and ends it', async () => {
-    const started = await request(a.url)
-      .post('/workflows')
-      .set(bearer(token('jane')))
-      .send({ name: 'Cross-instance', approvers: ['kim'] })
-      .expect(201);
-    const id = (started.body as { id: string }).id;
+    const { id } = await startWorkflow(a, 'jane', { name: 'Cross-instance', approvers: ['kim'] });
     const onB = new RawStream(`${b.url}/workflows/${id}/stream`, bearer(token('kim')));
     await onB.waitForBody('event: workflow.started');
     await request(a.url)
       .post(`/workflows/${id}/logs`)
-      .set(bearer(service))
+      .set(bearer(SERVICE_TOKEN))
       .send({ lines: ['from A'] })
       .expect(201);
     await onB.waitForBody('from A');

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import request from 'supertest';
+import { mintTicket } from '../support/api.js';
 import { Instance } from '../support/instance.js';
 import { RawStream } from '../support/raw-stream.js';
 import { describeWithRedis, RedisServer } from '../support/redis.js';
-import { bearer, token } from '../support/tokens.js';
+import { token } from '../support/tokens.js';
 
 /** With REDIS_URL, a stream ticket minted on one instance works once, on any instance. */
 describeWithRedis('Stream tickets across two instances on one Redis', () => {
@@ -23,13 +24,7 @@ describeWithRedis('Stream tickets across two instances on one Redis', () => {
     await redis?.destroy();
   });
 
-  async function mint(on: Instance): Promise<string> {
-    const response = await request(on.url)
-      .post('/notifications/tickets')
-      .set(bearer(token('alice')))
-      .expect(201);
-    return (response.body as { ticket: string }).ticket;
-  }
+  const mint = (on: Instance) => mintTicket(on, token('alice'));
 
   function open(on: Instance, ticket: string): RawStream {
     const stream = new RawStream(`${on.url}/notifications/stream?ticket=${ticket}`);

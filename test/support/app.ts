@@ -7,6 +7,9 @@ import { createApp } from '../../src/app.factory.js';
 import { AppConfig, loadConfig } from '../../src/config.js';
 import { StreamRegistry } from '../../src/streaming/stream-registry.js';
 
+// Where most suites import them from, with the app they wait on.
+export { eventually, sleep } from './wait.js';
+
 export interface TestApp {
   app: NestExpressApplication;
   config: AppConfig;
@@ -50,18 +53,3 @@ export async function startApp(
     },
   };
 }
-
-/** Polls until `condition` holds, or fails with `what` after `timeoutMs`. */
-export async function eventually(
-  condition: () => boolean,
-  what: string,
-  timeoutMs = 5000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

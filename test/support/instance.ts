@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
-import { eventually, makeDataDir, removeDataDir } from './app.js';
+import { makeDataDir, removeDataDir } from './app.js';
+import { eventually } from './wait.js';
 
 /** The built service (dist/main.js, which `npm test` builds first) as its own process. */
 export class Instance {

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { eventually } from './app.js';
+import { eventually } from './wait.js';
 
 /**
  * A plain HTTP GET that keeps every byte of the answer, for checks an EventSource

@@ -1,6 +1,6 @@
 import { EventSource } from 'eventsource';
 import { BUILT_IN_NOTIFICATION_TYPES } from '../../src/notifications/notification.js';
-import { eventually } from './app.js';
+import { eventually } from './wait.js';
 
 export interface ReceivedEvent {
   type: string;
