@@ -9,10 +9,12 @@ import {
 import { RedisTimelineStore } from '../../src/storage/redis/redis-timeline-store.js';
 import { RedisDocumentStore } from '../../src/storage/redis/redis-document-store.js';
 import { RedisNotificationStore } from '../../src/storage/redis/redis-notification-store.js';
+import { RedisPreferenceStore } from '../../src/storage/redis/redis-preference-store.js';
 import { describeWithRedis, RedisServer } from '../support/redis.js';
 import { describeDocumentStore } from './document-store.contract.js';
 import { describeTimelineStore } from './timeline-store.contract.js';
 import { describeNotificationStore } from './notification-store.contract.js';
+import { describePreferenceStore } from './preference-store.contract.js';
 
 /** As the service creates its command connection: fail at once rather than queue. */
 const OPTIONS = { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true };
@@ -37,6 +39,26 @@ async function deleteKeys(redis: Redis, keyPrefix: string): Promise<void> {
     if (keys.length > 0) await redis.del(...keys);
     cursor = next;
   } while (cursor !== '0');
+}
+
+/**
+ * Per-user read and archive entries of the notification store under the prefix: members
+ * of every read, unread and archived set, and every read-through mark.
+ */
+async function userStateSize(redis: Redis, keyPrefix: string): Promise<number> {
+  const namespace = `${keyPrefix}notifications:`;
+  let size = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}*`, 'COUNT', 1000);
+    for (const key of keys) {
+      const name = key.slice(namespace.length);
+      if (name.startsWith('read-through:')) size += 1;
+      else if (/^(read|unread|archived):/.test(name)) size += await redis.zcard(key);
+    }
+    cursor = next;
+  } while (cursor !== '0');
+  return size;
 }
 
 const WIRE_ORDER = ['id', 'type', 'recipient', 'actorId', 'title', 'body', 'data', 'createdAt'];
@@ -86,10 +108,16 @@ describeWithRedis('Redis stores', () => {
         close,
         // What a Redis restarted without its data holds of this store: nothing.
         loseHistory: () => deleteKeys(redis, keyPrefix),
+        userStateSize: () => userStateSize(redis, keyPrefix),
       };
     },
     { losesHistory: true },
   );
+
+  describePreferenceStore(RedisPreferenceStore.name, async () => {
+    const { redis, keyPrefix, close } = await namespace();
+    return { store: new RedisPreferenceStore(redis, { keyPrefix }), close };
+  });
 
   describeDocumentStore(RedisDocumentStore.name, async () => {
     const { redis, keyPrefix, close } = await namespace();
@@ -175,6 +203,7 @@ describeWithRedis('Redis stores', () => {
         channel: 'down:notifications',
       });
       const documents = new RedisDocumentStore(redis, { keyPrefix: 'down:' });
+      const preferences = new RedisPreferenceStore(redis, { keyPrefix: 'down:' });
       await notifications.append([draft('alice')]);
       await own.stop();
       try {
@@ -188,7 +217,12 @@ describeWithRedis('Redis stores', () => {
           notifications.unreadCount('alice'),
           notifications.markRead('alice', '1'),
           notifications.markAllRead('alice'),
+          notifications.markUnread('alice', '1'),
+          notifications.setArchived('alice', '1', true),
+          notifications.knownTypes(),
           notifications.prune(new Date()),
+          preferences.mutedTypes('alice'),
+          preferences.setTypes('alice', { a: false }),
           documents.insert('workflows', { id: 'w1' }),
           documents.get('workflows', 'w1'),
           documents.update('workflows', 'w1', () => ({ id: 'w1' })),

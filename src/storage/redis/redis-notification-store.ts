@@ -112,7 +112,7 @@ export class RedisNotificationStore extends NotificationStore {
     };
   }
 
-  async unreadCount(userId: string): Promise<UnreadCount> {
+  async unreadCount(userId: string, _muted: readonly string[] = []): Promise<UnreadCount> {
     const [count, last] = (await this.run(UNREAD_COUNT, userId)) as [number, string];
     return { count, asOf: last === '0' ? null : last };
   }
@@ -125,6 +125,18 @@ export class RedisNotificationStore extends NotificationStore {
 
   async markAllRead(userId: string): Promise<void> {
     await this.run(MARK_ALL_READ, userId);
+  }
+
+  markUnread(_userId: string, _cursor: string): Promise<boolean> {
+    return Promise.reject(new Error('not implemented'));
+  }
+
+  setArchived(_userId: string, _cursor: string, _archived: boolean): Promise<boolean> {
+    return Promise.reject(new Error('not implemented'));
+  }
+
+  knownTypes(): Promise<string[]> {
+    return Promise.reject(new Error('not implemented'));
   }
 
   async prune(cutoff: Date): Promise<number> {
