@@ -43,7 +43,8 @@ async function deleteKeys(redis: Redis, keyPrefix: string): Promise<void> {
 
 /**
  * Per-user read and archive entries of the notification store under the prefix: members
- * of every read, unread and archived set, and every read-through mark.
+ * of every read, unread and archived set, every read-through mark, and the index of the
+ * users who have any.
  */
 async function userStateSize(redis: Redis, keyPrefix: string): Promise<number> {
   const namespace = `${keyPrefix}notifications:`;
@@ -54,7 +55,7 @@ async function userStateSize(redis: Redis, keyPrefix: string): Promise<number> {
     for (const key of keys) {
       const name = key.slice(namespace.length);
       if (name.startsWith('read-through:')) size += 1;
-      else if (/^(read|unread|archived):/.test(name)) size += await redis.zcard(key);
+      else if (/^(read|unread|archived):|^stateful$/.test(name)) size += await redis.zcard(key);
     }
     cursor = next;
   } while (cursor !== '0');

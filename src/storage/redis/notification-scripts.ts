@@ -142,8 +142,12 @@ local function readState(user)
   end
 end
 
--- Lets prune find the user's state about id (see stateful above).
-local function noteState(user, id) redis.call('ZADD', STATEFUL, 'LT', id, user) end
+-- Lets prune find the user's state about id (see stateful above). Not ZADD LT, which
+-- needs Redis 6.2.
+local function noteState(user, id)
+  local score = redis.call('ZSCORE', STATEFUL, user)
+  if not score or tonumber(id) < tonumber(score) then redis.call('ZADD', STATEFUL, id, user) end
+end
 
 -- The history's epoch; false before the first append (or after the data was lost).
 local function currentEpoch() return redis.call('HGET', HISTORY, 'epoch') end
