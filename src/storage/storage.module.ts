@@ -5,6 +5,7 @@ import { IdempotencyStore } from './idempotency-store.js';
 import { LocalNotificationFeed } from './local-notification-feed.js';
 import { NotificationFeed } from './notification-feed.js';
 import { NotificationStore } from './notification-store.js';
+import { PreferenceStore } from './preference-store.js';
 import { KEY_PREFIX, RedisConnections } from './redis/redis-connections.js';
 import { RedisDocumentStore } from './redis/redis-document-store.js';
 import { RedisIdempotencyStore } from './redis/redis-idempotency-store.js';
@@ -14,11 +15,13 @@ import {
   TIMELINES_CHANNEL,
 } from './redis/redis-notification-feed.js';
 import { RedisNotificationStore } from './redis/redis-notification-store.js';
+import { RedisPreferenceStore } from './redis/redis-preference-store.js';
 import { RedisTimelineStore } from './redis/redis-timeline-store.js';
 import { SqliteDatabase } from './sqlite/sqlite-database.js';
 import { SqliteDocumentStore } from './sqlite/sqlite-document-store.js';
 import { SqliteIdempotencyStore } from './sqlite/sqlite-idempotency-store.js';
 import { SqliteNotificationStore } from './sqlite/sqlite-notification-store.js';
+import { SqlitePreferenceStore } from './sqlite/sqlite-preference-store.js';
 import { SqliteTimelineStore } from './sqlite/sqlite-timeline-store.js';
 import { StorageStatus } from './storage-status.js';
 import { TimelineStore } from './timeline-store.js';
@@ -57,6 +60,7 @@ class RedisStatus extends StorageStatus {
 const embedded: Provider[] = [
   SqliteDatabase,
   { provide: NotificationStore, useClass: SqliteNotificationStore },
+  { provide: PreferenceStore, useClass: SqlitePreferenceStore },
   { provide: DocumentStore, useClass: SqliteDocumentStore },
   { provide: TimelineStore, useClass: SqliteTimelineStore },
   { provide: NotificationFeed, useClass: LocalNotificationFeed },
@@ -74,6 +78,12 @@ const redis: Provider[] = [
         keyPrefix: KEY_PREFIX,
         channel: NOTIFICATIONS_CHANNEL,
       }),
+  },
+  {
+    provide: PreferenceStore,
+    inject: [RedisConnections],
+    useFactory: ({ commands }: RedisConnections) =>
+      new RedisPreferenceStore(commands, { keyPrefix: KEY_PREFIX }),
   },
   {
     provide: DocumentStore,
@@ -110,6 +120,7 @@ export class StorageModule {
       providers: config.redisUrl ? redis : embedded,
       exports: [
         NotificationStore,
+        PreferenceStore,
         DocumentStore,
         TimelineStore,
         NotificationFeed,

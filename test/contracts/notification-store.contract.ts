@@ -2,11 +2,16 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { formatCursor, isAfter, splitCursor } from '../../src/cursor.js';
 import {
   BROADCAST,
+  BUILT_IN_NOTIFICATION_TYPES,
   type Notification,
   type NotificationDraft,
 } from '../../src/notifications/notification.js';
-import { NotificationStore, type InboxItem } from '../../src/storage/notification-store.js';
 import { sleep } from '../support/wait.js';
+import {
+  NotificationStore,
+  type InboxItem,
+  type InboxQuery,
+} from '../../src/storage/notification-store.js';
 
 export interface OpenedNotificationStore {
   store: NotificationStore;
@@ -17,6 +22,11 @@ export interface OpenedNotificationStore {
    * must then tell cursors of the lost history from those of the new one.
    */
   loseHistory?(): Promise<void>;
+  /**
+   * How many per-user read and archive entries the backend holds (rows, set members,
+   * read-through marks), to prove that prune leaves none behind for what it deleted.
+   */
+  userStateSize(): Promise<number>;
 }
 
 /** Strings no backend of this service could have issued as a cursor. */
@@ -568,6 +578,419 @@ export function describeNotificationStore(
         const [next] = await store.append([draft('alice')]);
         expectIncreasing([...ids(stored), next.id]);
         expect(await store.latestCursor('alice')).toBe(next.id);
+      });
+    });
+
+    describe('inbox filters', () => {
+      const all: InboxQuery = { unreadOnly: false, before: null, limit: 50 };
+      const list = async (userId: string, query: Partial<InboxQuery>) =>
+        ids((await store.inbox(userId, { ...all, ...query })).items);
+      const typed = (type: string, recipient = 'alice') => draft(recipient, 'system', { type });
+
+      it('leaves archived notifications out by default and lists only them with archived', async () => {
+        const stored = await store.append([draft('alice'), draft(BROADCAST), draft('alice')]);
+        await store.setArchived('alice', stored[1].id, true);
+        expect(await list('alice', {})).toEqual([stored[2].id, stored[0].id]);
+        expect(await list('alice', { archived: false })).toEqual([stored[2].id, stored[0].id]);
+        expect(await list('alice', { archived: true })).toEqual([stored[1].id]);
+        expect(await list('bob', { archived: true })).toEqual([]);
+        expect(await list('bob', {})).toEqual([stored[1].id]);
+      });
+
+      it('lists only the given types, targeted and broadcast', async () => {
+        const stored = await store.append([
+          typed('a'),
+          typed('b', BROADCAST),
+          typed('c'),
+          typed('a', BROADCAST),
+          typed('a', 'bob'),
+        ]);
+        expect(await list('alice', { types: ['a'] })).toEqual([stored[3].id, stored[0].id]);
+        expect(await list('alice', { types: ['b', 'a'] })).toEqual(
+          [stored[3], stored[1], stored[0]].map(({ id }) => id),
+        );
+        expect(await list('alice', { types: ['nothing'] })).toEqual([]);
+        expect(await list('alice', { types: null })).toHaveLength(4);
+      });
+
+      it("leaves out the user's own broadcasts of a given type", async () => {
+        const [, others] = await store.append([
+          draft(BROADCAST, 'alice', { type: 'a' }),
+          draft(BROADCAST, 'bob', { type: 'a' }),
+          draft(BROADCAST, 'bob', { type: 'b' }),
+        ]);
+        expect(await list('alice', { types: ['a'] })).toEqual([others.id]);
+      });
+
+      it('leaves out muted types, whatever else is asked', async () => {
+        const stored = await store.append([
+          typed('a'),
+          typed('m', BROADCAST),
+          typed('m'),
+          typed('b'),
+        ]);
+        await store.setArchived('alice', stored[2].id, true);
+        await store.setArchived('alice', stored[3].id, true);
+        expect(await list('alice', { muted: ['m'] })).toEqual([stored[0].id]);
+        expect(await list('alice', { muted: ['m'], types: ['m', 'a'] })).toEqual([stored[0].id]);
+        expect(await list('alice', { muted: ['m'], archived: true })).toEqual([stored[3].id]);
+        expect(await list('alice', { muted: ['m'], unreadOnly: true })).toEqual([stored[0].id]);
+        expect(await list('alice', { muted: [] })).toEqual([stored[1].id, stored[0].id]);
+      });
+
+      it('combines types with unreadOnly and archived', async () => {
+        const stored = await store.append([
+          typed('a'),
+          typed('a'),
+          typed('b'),
+          typed('a'),
+          typed('a'),
+        ]);
+        await store.markRead('alice', stored[0].id);
+        await store.setArchived('alice', stored[1].id, true);
+        await store.setArchived('alice', stored[3].id, true);
+        await store.markUnread('alice', stored[3].id);
+        expect(await list('alice', { types: ['a'], unreadOnly: true })).toEqual([stored[4].id]);
+        expect(await list('alice', { types: ['a'], archived: true })).toEqual([
+          stored[3].id,
+          stored[1].id,
+        ]);
+        expect(await list('alice', { types: ['a'], archived: true, unreadOnly: true })).toEqual([
+          stored[3].id,
+        ]);
+        expect(await list('alice', { types: ['b'], archived: true })).toEqual([]);
+      });
+
+      it('lists unread notifications marked unread after markAllRead, newest first', async () => {
+        const stored = await store.append(times(4, () => typed('a')));
+        await store.markAllRead('alice');
+        await store.markUnread('alice', stored[1].id);
+        const [later] = await store.append([typed('b')]);
+        expect(await list('alice', { unreadOnly: true })).toEqual([later.id, stored[1].id]);
+        expect(await list('alice', { unreadOnly: true, types: ['a'] })).toEqual([stored[1].id]);
+        expect(await list('alice', { unreadOnly: true, before: later.id })).toEqual([stored[1].id]);
+      });
+
+      async function pageThrough(query: Partial<InboxQuery>, limit: number) {
+        const pages: string[][] = [];
+        let before: string | null = null;
+        do {
+          const page = await store.inbox('alice', { ...all, ...query, before, limit });
+          pages.push(ids(page.items));
+          before = page.nextBefore;
+        } while (before !== null && pages.length < 20);
+        return pages;
+      }
+
+      it('pages through a filtered list exactly once, nextBefore null on the last page', async () => {
+        const stored = await store.append(
+          Array.from({ length: 12 }, (_, i) =>
+            typed(['a', 'b', 'm'][i % 3], i % 4 === 0 ? BROADCAST : 'alice'),
+          ),
+        );
+        for (const i of [0, 1, 2, 7, 9]) await store.setArchived('alice', stored[i].id, true);
+        const expected = (archived: boolean) =>
+          stored
+            .filter((n, i) => n.type === 'a' && [0, 1, 2, 7, 9].includes(i) === archived)
+            .map(({ id }) => id)
+            .reverse();
+        for (const archived of [false, true]) {
+          const pages = await pageThrough({ archived, types: ['a', 'm'], muted: ['m'] }, 1);
+          expect(pages.flat()).toEqual(expected(archived));
+          expect(pages.every((page) => page.length === 1)).toBe(true);
+        }
+      });
+    });
+
+    describe('markUnread', () => {
+      it('marks a read notification unread again, flagged and counted', async () => {
+        const stored = await store.append([draft('alice'), draft('alice')]);
+        await store.markRead('alice', stored[0].id);
+        expect(await store.markUnread('alice', stored[0].id)).toBe(true);
+        const { items } = await store.inbox('alice', { unreadOnly: true, before: null, limit: 10 });
+        expect(ids(items)).toEqual([stored[1].id, stored[0].id]);
+        expect((await store.unreadCount('alice')).count).toBe(2);
+      });
+
+      it('marks one unread after markAllRead, leaving the others read', async () => {
+        const stored = await store.append([draft('alice'), draft(BROADCAST), draft('alice')]);
+        await store.markAllRead('alice');
+        expect(await store.markUnread('alice', stored[1].id)).toBe(true);
+        const { items } = await store.inbox('alice', {
+          unreadOnly: false,
+          before: null,
+          limit: 10,
+        });
+        expect(items.map(({ read }) => read)).toEqual([true, false, true]);
+        expect((await store.unreadCount('alice')).count).toBe(1);
+      });
+
+      it('is undone by markRead and by markAllRead', async () => {
+        const stored = await store.append([draft('alice'), draft('alice')]);
+        await store.markAllRead('alice');
+        await store.markUnread('alice', stored[0].id);
+        await store.markRead('alice', stored[0].id);
+        expect((await store.unreadCount('alice')).count).toBe(0);
+        await store.markUnread('alice', stored[1].id);
+        const [later] = await store.append([draft('alice')]);
+        await store.markUnread('alice', later.id);
+        await store.markAllRead('alice');
+        expect((await store.unreadCount('alice')).count).toBe(0);
+      });
+
+      it('is idempotent, and true for a notification that is already unread', async () => {
+        const [own] = await store.append([draft('alice')]);
+        expect(await store.markUnread('alice', own.id)).toBe(true);
+        await store.markRead('alice', own.id);
+        expect(await store.markUnread('alice', own.id)).toBe(true);
+        expect(await store.markUnread('alice', own.id)).toBe(true);
+        expect((await store.unreadCount('alice')).count).toBe(1);
+      });
+
+      it('marks a broadcast unread for that user only', async () => {
+        const [broadcast] = await store.append([draft(BROADCAST)]);
+        await store.markAllRead('alice');
+        await store.markAllRead('bob');
+        expect(await store.markUnread('alice', broadcast.id)).toBe(true);
+        expect((await store.unreadCount('alice')).count).toBe(1);
+        expect((await store.unreadCount('bob')).count).toBe(0);
+      });
+
+      it("is false for another user's, the user's own broadcast, a pruned or never issued one", async () => {
+        const [bobs, own, alices] = await store.append([
+          draft('bob'),
+          draft(BROADCAST, 'alice'),
+          draft('alice'),
+        ]);
+        await store.markAllRead('bob');
+        expect(await store.markUnread('alice', bobs.id)).toBe(false);
+        expect(await store.markUnread('alice', own.id)).toBe(false);
+        expect(await store.markUnread('alice', successor(alices.id))).toBe(false);
+        expect((await store.unreadCount('bob')).count).toBe(0);
+        await store.prune(FAR_FUTURE());
+        expect(await store.markUnread('alice', alices.id)).toBe(false);
+      });
+
+      it.each(GARBAGE_CURSORS)('is false for the malformed id %j', async (garbage) => {
+        await store.append([draft('alice')]);
+        await store.markAllRead('alice');
+        expect(await store.markUnread('alice', garbage)).toBe(false);
+        expect((await store.unreadCount('alice')).count).toBe(0);
+      });
+    });
+
+    describe('setArchived', () => {
+      it('archives and marks read; unarchiving lists it again, still read', async () => {
+        const stored = await store.append([draft('alice'), draft('alice')]);
+        expect(await store.setArchived('alice', stored[0].id, true)).toBe(true);
+        expect((await store.unreadCount('alice')).count).toBe(1);
+        const archived = await store.inbox('alice', {
+          unreadOnly: false,
+          before: null,
+          limit: 10,
+          archived: true,
+        });
+        expect(archived.items).toEqual([{ ...stored[0], read: true }]);
+        expect(await store.setArchived('alice', stored[0].id, false)).toBe(true);
+        const { items } = await store.inbox('alice', {
+          unreadOnly: false,
+          before: null,
+          limit: 10,
+        });
+        expect(items.map(({ id, read }) => [id, read])).toEqual([
+          [stored[1].id, false],
+          [stored[0].id, true],
+        ]);
+        expect((await store.unreadCount('alice')).count).toBe(1);
+      });
+
+      it('never counts an archived notification as unread, also when marked unread', async () => {
+        const stored = await store.append([draft('alice'), draft(BROADCAST), draft('alice')]);
+        await store.markAllRead('alice');
+        const [later] = await store.append([draft('alice')]);
+        await store.setArchived('alice', stored[1].id, true);
+        await store.setArchived('alice', later.id, true);
+        expect(await store.markUnread('alice', stored[1].id)).toBe(true);
+        expect(await store.markUnread('alice', later.id)).toBe(true);
+        expect((await store.unreadCount('alice')).count).toBe(0);
+        const { items } = await store.inbox('alice', {
+          unreadOnly: true,
+          before: null,
+          limit: 10,
+          archived: true,
+        });
+        expect(items.map(({ id, read }) => [id, read])).toEqual([
+          [later.id, false],
+          [stored[1].id, false],
+        ]);
+        await store.setArchived('alice', later.id, false);
+        expect((await store.unreadCount('alice')).count).toBe(1);
+      });
+
+      it('archives a broadcast for that user only', async () => {
+        const [broadcast] = await store.append([draft(BROADCAST)]);
+        expect(await store.setArchived('alice', broadcast.id, true)).toBe(true);
+        expect(
+          (await store.inbox('alice', { unreadOnly: false, before: null, limit: 10 })).items,
+        ).toEqual([]);
+        expect(
+          ids((await store.inbox('bob', { unreadOnly: false, before: null, limit: 10 })).items),
+        ).toEqual([broadcast.id]);
+        expect((await store.unreadCount('bob')).count).toBe(1);
+      });
+
+      it('is idempotent both ways', async () => {
+        const [own] = await store.append([draft('alice'), draft('alice')]);
+        expect(await store.setArchived('alice', own.id, true)).toBe(true);
+        expect(await store.setArchived('alice', own.id, true)).toBe(true);
+        expect((await store.unreadCount('alice')).count).toBe(1);
+        expect(await store.setArchived('alice', own.id, false)).toBe(true);
+        expect(await store.setArchived('alice', own.id, false)).toBe(true);
+        expect((await store.unreadCount('alice')).count).toBe(1);
+      });
+
+      it("is false for another user's, the user's own broadcast, a pruned or never issued one", async () => {
+        const [bobs, own, alices] = await store.append([
+          draft('bob'),
+          draft(BROADCAST, 'alice'),
+          draft('alice'),
+        ]);
+        for (const archived of [true, false]) {
+          expect(await store.setArchived('alice', bobs.id, archived)).toBe(false);
+          expect(await store.setArchived('alice', own.id, archived)).toBe(false);
+          expect(await store.setArchived('alice', successor(alices.id), archived)).toBe(false);
+          expect(await store.setArchived('alice', 'abc', archived)).toBe(false);
+        }
+        // bob's own and alice's broadcast, untouched.
+        expect((await store.unreadCount('bob')).count).toBe(2);
+        await store.prune(FAR_FUTURE());
+        expect(await store.setArchived('alice', alices.id, true)).toBe(false);
+      });
+    });
+
+    describe('unreadCount with muted types', () => {
+      const typed = (type: string, recipient = 'alice', actor: string | null = 'system') =>
+        draft(recipient, actor, { type });
+
+      it('leaves out muted types, targeted and broadcast', async () => {
+        await store.append([
+          typed('a'),
+          typed('m'),
+          typed('m', BROADCAST),
+          typed('m', BROADCAST, 'alice'),
+          typed('a', BROADCAST),
+          typed('m', 'bob'),
+        ]);
+        expect((await store.unreadCount('alice', ['m'])).count).toBe(2);
+        expect((await store.unreadCount('alice', ['m', 'a'])).count).toBe(0);
+        expect((await store.unreadCount('alice', [])).count).toBe(4);
+        expect((await store.unreadCount('bob', ['m'])).count).toBe(1);
+      });
+
+      it('stays right through read, unread, archive and markAllRead of muted and other types', async () => {
+        const stored = await store.append([typed('a'), typed('m'), typed('a'), typed('m')]);
+        await store.markRead('alice', stored[1].id);
+        await store.markRead('alice', stored[0].id);
+        expect((await store.unreadCount('alice', ['m'])).count).toBe(1);
+        await store.setArchived('alice', stored[3].id, true);
+        await store.markUnread('alice', stored[3].id);
+        expect((await store.unreadCount('alice', ['m'])).count).toBe(1);
+        await store.markAllRead('alice');
+        await store.markUnread('alice', stored[1].id);
+        await store.markUnread('alice', stored[2].id);
+        expect((await store.unreadCount('alice', ['m'])).count).toBe(1);
+        expect((await store.unreadCount('alice')).count).toBe(2);
+        await store.setArchived('alice', stored[2].id, true);
+        await store.markUnread('alice', stored[2].id);
+        expect((await store.unreadCount('alice', ['m'])).count).toBe(0);
+      });
+
+      it('keeps asOf the newest issued cursor', async () => {
+        const [, , newest] = await store.append([typed('a'), typed('m'), typed('m', 'bob')]);
+        expect(await store.unreadCount('alice', ['m'])).toEqual({ count: 1, asOf: newest.id });
+      });
+    });
+
+    describe('knownTypes', () => {
+      const builtIn = [...BUILT_IN_NOTIFICATION_TYPES].sort();
+
+      it('is the built-in types, sorted, in an empty store', async () => {
+        expect(await store.knownTypes()).toEqual(builtIn);
+      });
+
+      it('adds every appended type once, sorted, and keeps them after a prune', async () => {
+        await store.append([
+          draft('alice', null, { type: 'zz.top' }),
+          draft(BROADCAST, null, { type: 'invoice.paid' }),
+        ]);
+        await store.append([
+          draft('bob', null, { type: 'invoice.paid' }),
+          draft('bob', null, { type: 'announcement' }),
+        ]);
+        const expected = [...builtIn, 'invoice.paid', 'zz.top'].sort();
+        expect(await store.knownTypes()).toEqual(expected);
+        await store.prune(FAR_FUTURE());
+        expect(await store.knownTypes()).toEqual(expected);
+      });
+
+      it('records the types of concurrent appends', async () => {
+        await Promise.all(
+          Array.from({ length: 6 }, (_, i) =>
+            store.append([draft('alice', null, { type: `t${i}` })]),
+          ),
+        );
+        expect(await store.knownTypes()).toEqual(
+          [...builtIn, 't0', 't1', 't2', 't3', 't4', 't5'].sort(),
+        );
+      });
+    });
+
+    describe('prune and per-user state', () => {
+      it('takes the read and archive state of what it deletes with it', async () => {
+        const stored = await store.append([
+          draft('alice'),
+          draft(BROADCAST),
+          draft('bob'),
+          draft('alice'),
+        ]);
+        await store.markRead('alice', stored[0].id);
+        await store.markRead('bob', stored[1].id);
+        await store.setArchived('carol', stored[1].id, true);
+        await store.setArchived('alice', stored[3].id, true);
+        await store.markAllRead('bob');
+        await store.markUnread('bob', stored[2].id);
+        expect(await opened.userStateSize()).toBeGreaterThan(0);
+        await store.prune(FAR_FUTURE());
+        expect(await opened.userStateSize()).toBe(0);
+      });
+
+      it('keeps the state of what it keeps', async () => {
+        const old = await store.append([draft('alice'), draft(BROADCAST)]);
+        await store.markAllRead('alice');
+        await store.markUnread('alice', old[0].id);
+        await after(old[1].createdAt);
+        const kept = await store.append([draft('alice'), draft(BROADCAST), draft('alice')]);
+        await store.markRead('alice', kept[0].id);
+        await store.setArchived('alice', kept[1].id, true);
+        await store.markUnread('alice', kept[1].id);
+        expect(await store.prune(new Date(kept[0].createdAt))).toBe(2);
+        expect((await store.unreadCount('alice')).count).toBe(1);
+        const archived = await store.inbox('alice', {
+          unreadOnly: true,
+          before: null,
+          limit: 10,
+          archived: true,
+        });
+        expect(ids(archived.items)).toEqual([kept[1].id]);
+        const { items } = await store.inbox('alice', {
+          unreadOnly: false,
+          before: null,
+          limit: 10,
+        });
+        expect(items.map(({ id, read }) => [id, read])).toEqual([
+          [kept[2].id, false],
+          [kept[0].id, true],
+        ]);
       });
     });
 

@@ -7,12 +7,14 @@ import { RedisDocumentStore } from '../../src/storage/redis/redis-document-store
 import { RedisIdempotencyStore } from '../../src/storage/redis/redis-idempotency-store.js';
 import { RedisNotificationStore } from '../../src/storage/redis/redis-notification-store.js';
 import { draft } from '../support/drafts.js';
+import { RedisPreferenceStore } from '../../src/storage/redis/redis-preference-store.js';
 import { describeWithRedis, RedisServer } from '../support/redis.js';
 import { sleep } from '../support/wait.js';
 import { describeDocumentStore } from './document-store.contract.js';
 import { describeIdempotencyStore } from './idempotency-store.contract.js';
 import { describeTimelineStore } from './timeline-store.contract.js';
 import { describeNotificationStore } from './notification-store.contract.js';
+import { describePreferenceStore } from './preference-store.contract.js';
 
 /** As the service creates its command connection: fail at once rather than queue. */
 const OPTIONS = { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true };
@@ -33,6 +35,27 @@ async function deleteKeys(redis: Redis, keyPrefix: string): Promise<void> {
     if (keys.length > 0) await redis.del(...keys);
     cursor = next;
   } while (cursor !== '0');
+}
+
+/**
+ * Per-user read and archive entries of the notification store under the prefix: members
+ * of every read, unread and archived set, every read-through mark, and the index of the
+ * users who have any.
+ */
+async function userStateSize(redis: Redis, keyPrefix: string): Promise<number> {
+  const namespace = `${keyPrefix}notifications:`;
+  let size = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}*`, 'COUNT', 1000);
+    for (const key of keys) {
+      const name = key.slice(namespace.length);
+      if (name.startsWith('read-through:')) size += 1;
+      else if (/^(read|unread|archived):|^stateful$/.test(name)) size += await redis.zcard(key);
+    }
+    cursor = next;
+  } while (cursor !== '0');
+  return size;
 }
 
 const WIRE_ORDER = ['id', 'type', 'recipient', 'actorId', 'title', 'body', 'data', 'createdAt'];
@@ -82,10 +105,16 @@ describeWithRedis('Redis stores', () => {
         close,
         // What a Redis restarted without its data holds of this store: nothing.
         loseHistory: () => deleteKeys(redis, keyPrefix),
+        userStateSize: () => userStateSize(redis, keyPrefix),
       };
     },
     { losesHistory: true },
   );
+
+  describePreferenceStore(RedisPreferenceStore.name, async () => {
+    const { redis, keyPrefix, close } = await namespace();
+    return { store: new RedisPreferenceStore(redis, { keyPrefix }), close };
+  });
 
   describeDocumentStore(RedisDocumentStore.name, async () => {
     const { redis, keyPrefix, close } = await namespace();
@@ -176,6 +205,7 @@ describeWithRedis('Redis stores', () => {
         channel: 'down:notifications',
       });
       const documents = new RedisDocumentStore(redis, { keyPrefix: 'down:' });
+      const preferences = new RedisPreferenceStore(redis, { keyPrefix: 'down:' });
       await notifications.append([draft('alice')]);
       await own.stop();
       try {
@@ -189,7 +219,12 @@ describeWithRedis('Redis stores', () => {
           notifications.unreadCount('alice'),
           notifications.markRead('alice', '1'),
           notifications.markAllRead('alice'),
+          notifications.markUnread('alice', '1'),
+          notifications.setArchived('alice', '1', true),
+          notifications.knownTypes(),
           notifications.prune(new Date()),
+          preferences.mutedTypes('alice'),
+          preferences.setTypes('alice', { a: false }),
           documents.insert('workflows', { id: 'w1' }),
           documents.get('workflows', 'w1'),
           documents.update('workflows', 'w1', () => ({ id: 'w1' })),

@@ -8,10 +8,12 @@ import { SqliteIdempotencyStore } from '../../src/storage/sqlite/sqlite-idempote
 import { SqliteTimelineStore } from '../../src/storage/sqlite/sqlite-timeline-store.js';
 import { SqliteNotificationStore } from '../../src/storage/sqlite/sqlite-notification-store.js';
 import { draft } from '../support/drafts.js';
+import { SqlitePreferenceStore } from '../../src/storage/sqlite/sqlite-preference-store.js';
 import { makeDataDir, removeDataDir } from '../support/app.js';
 import { describeDocumentStore } from './document-store.contract.js';
 import { describeIdempotencyStore } from './idempotency-store.contract.js';
 import { describeNotificationStore } from './notification-store.contract.js';
+import { describePreferenceStore } from './preference-store.contract.js';
 import { describeTimelineStore } from './timeline-store.contract.js';
 
 beforeAll(() => {
@@ -33,9 +35,31 @@ function openDatabase(): { database: SqliteDatabase; close(): Promise<void> } {
   };
 }
 
+/** Per-user read and archive entries: rows of every table that refers to notifications by user. */
+function userStateSize({ db }: SqliteDatabase): Promise<number> {
+  const tables = [
+    'notification_reads',
+    'notification_unreads',
+    'notification_archives',
+    'read_marks',
+  ];
+  const count = (table: string) =>
+    (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  return Promise.resolve(tables.reduce((sum, table) => sum + count(table), 0));
+}
+
 describeNotificationStore(SqliteNotificationStore.name, () => {
   const { database, close } = openDatabase();
-  return Promise.resolve({ store: new SqliteNotificationStore(database), close });
+  return Promise.resolve({
+    store: new SqliteNotificationStore(database),
+    close,
+    userStateSize: () => userStateSize(database),
+  });
+});
+
+describePreferenceStore(SqlitePreferenceStore.name, () => {
+  const { database, close } = openDatabase();
+  return Promise.resolve({ store: new SqlitePreferenceStore(database), close });
 });
 
 describeDocumentStore(SqliteDocumentStore.name, () => {
@@ -64,6 +88,7 @@ describe(`${SqliteDatabase.name} reopened on the same DATA_DIR`, () => {
     return {
       notifications: new SqliteNotificationStore(database),
       documents: new SqliteDocumentStore(database),
+      preferences: new SqlitePreferenceStore(database),
     };
   }
 
@@ -107,6 +132,34 @@ describe(`${SqliteDatabase.name} reopened on the same DATA_DIR`, () => {
       [stored[0].id, true],
     ]);
     expect(await second.notifications.unreadCount('bob')).toEqual({ count: 1, asOf: later.id });
+  });
+
+  it('still has the archive state, the marks unread, the known types and the preferences', async () => {
+    const first = reopen();
+    const stored = await first.notifications.append([
+      { ...draft('alice'), type: 'invoice.paid' },
+      draft(BROADCAST),
+      draft('alice'),
+    ]);
+    await first.notifications.setArchived('alice', stored[1].id, true);
+    await first.notifications.markAllRead('alice');
+    await first.notifications.markUnread('alice', stored[0].id);
+    await first.preferences.setTypes('alice', { 'invoice.paid': false, other: false });
+    const types = await first.notifications.knownTypes();
+
+    const second = reopen();
+    expect(await second.notifications.knownTypes()).toEqual(types);
+    expect(types).toContain('invoice.paid');
+    expect(await second.preferences.mutedTypes('alice')).toEqual(['invoice.paid', 'other']);
+    const archived = await second.notifications.inbox('alice', { ...all, archived: true });
+    expect(archived.items.map(({ id }) => id)).toEqual([stored[1].id]);
+    const { items } = await second.notifications.inbox('alice', all);
+    expect(items.map(({ id, read }) => [id, read])).toEqual([
+      [stored[2].id, true],
+      [stored[0].id, false],
+    ]);
+    expect((await second.notifications.unreadCount('alice')).count).toBe(1);
+    expect((await second.notifications.unreadCount('alice', ['invoice.paid'])).count).toBe(0);
   });
 
   it('keeps issuing greater cursors, even after everything was pruned', async () => {

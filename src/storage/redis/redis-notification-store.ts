@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { splitCursor, type CursorParts } from '../../cursor.js';
-import type { Notification, NotificationDraft } from '../../notifications/notification.js';
+import {
+  BUILT_IN_NOTIFICATION_TYPES,
+  type Notification,
+  type NotificationDraft,
+} from '../../notifications/notification.js';
 import {
   CursorState,
   InboxPage,
@@ -17,8 +21,11 @@ import {
   LATEST,
   MARK_ALL_READ,
   MARK_READ,
+  MARK_UNREAD,
+  PRUNE_STATE_STEP,
   PRUNE_STEP,
   READ_AFTER,
+  SET_ARCHIVED,
   UNREAD_COUNT,
 } from './notification-scripts.js';
 
@@ -31,6 +38,8 @@ export interface RedisNotificationStoreOptions {
 
 /** How many notifications one prune step may take as old; bounds how long Redis is busy. */
 const PRUNE_BATCH = 500;
+/** How many users' read and archive state one prune step may clean. */
+const PRUNE_STATE_BATCH = 200;
 
 /**
  * The shared {@link NotificationStore}: every instance reads and appends through one
@@ -57,6 +66,7 @@ export class RedisNotificationStore extends NotificationStore {
       draft.recipient,
       draft.actorId === null ? '0' : '1',
       draft.actorId ?? '',
+      draft.type,
       tails[i],
     ]);
     const ids = (await this.run(
@@ -100,6 +110,9 @@ export class RedisNotificationStore extends NotificationStore {
       query.limit + 1,
       query.unreadOnly ? '1' : '0',
       before?.epoch ?? '',
+      query.archived ? '1' : '0',
+      query.types == null ? '' : JSON.stringify(query.types),
+      JSON.stringify(query.muted ?? []),
     )) as (string | number)[];
     const items = [];
     for (let i = 0; i < rows.length; i += 2) {
@@ -112,15 +125,29 @@ export class RedisNotificationStore extends NotificationStore {
     };
   }
 
-  async unreadCount(userId: string): Promise<UnreadCount> {
-    const [count, last] = (await this.run(UNREAD_COUNT, userId)) as [number, string];
+  async unreadCount(userId: string, muted: readonly string[] = []): Promise<UnreadCount> {
+    const [count, last] = (await this.run(UNREAD_COUNT, userId, JSON.stringify(muted))) as [
+      number,
+      string,
+    ];
     return { count, asOf: last === '0' ? null : last };
   }
 
-  async markRead(userId: string, cursor: string): Promise<boolean> {
-    const id = splitCursor(cursor);
-    if (id === null) return false;
-    return (await this.run(MARK_READ, userId, String(id.sequence), id.epoch)) === 1;
+  markRead(userId: string, cursor: string): Promise<boolean> {
+    return this.change(MARK_READ, userId, cursor);
+  }
+
+  markUnread(userId: string, cursor: string): Promise<boolean> {
+    return this.change(MARK_UNREAD, userId, cursor);
+  }
+
+  setArchived(userId: string, cursor: string, archived: boolean): Promise<boolean> {
+    return this.change(SET_ARCHIVED, userId, cursor, archived ? '1' : '0');
+  }
+
+  async knownTypes(): Promise<string[]> {
+    const recorded = await this.redis.smembers(`${this.namespace}types`);
+    return [...new Set([...BUILT_IN_NOTIFICATION_TYPES, ...recorded])].sort();
   }
 
   async markAllRead(userId: string): Promise<void> {
@@ -135,8 +162,22 @@ export class RedisNotificationStore extends NotificationStore {
         number,
       ];
       deleted += count;
-      if (more === 0) return deleted;
+      if (more === 0) break;
     }
+    while ((await this.run(PRUNE_STATE_STEP, PRUNE_STATE_BATCH)) === 1);
+    return deleted;
+  }
+
+  /** Runs a script that changes the user's state of one notification: ARGV user, id, epoch, extra. */
+  private async change(
+    script: LuaScript,
+    userId: string,
+    cursor: string,
+    ...extra: string[]
+  ): Promise<boolean> {
+    const id = splitCursor(cursor);
+    if (id === null) return false;
+    return (await this.run(script, userId, String(id.sequence), id.epoch, ...extra)) === 1;
   }
 
   private run(script: LuaScript, ...args: (string | number)[]): Promise<unknown> {

@@ -33,6 +33,26 @@ const SCHEMA = `
     key TEXT PRIMARY KEY,
     value INTEGER NOT NULL
   ) WITHOUT ROWID;
+  -- At or below the user's read_through, yet marked unread again.
+  CREATE TABLE IF NOT EXISTS notification_unreads (
+    user_id TEXT NOT NULL,
+    notification_id INTEGER NOT NULL,
+    PRIMARY KEY (user_id, notification_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS notification_archives (
+    user_id TEXT NOT NULL,
+    notification_id INTEGER NOT NULL,
+    PRIMARY KEY (user_id, notification_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS notification_archives_by_id ON notification_archives (notification_id);
+  CREATE TABLE IF NOT EXISTS notification_types (
+    type TEXT PRIMARY KEY
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS muted_types (
+    user_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    PRIMARY KEY (user_id, type)
+  ) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS timeline_events (
     workflow_id TEXT NOT NULL,
     seq INTEGER NOT NULL,

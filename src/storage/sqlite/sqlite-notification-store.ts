@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { Statement } from 'better-sqlite3';
-import type { Notification, NotificationDraft } from '../../notifications/notification.js';
+import {
+  BUILT_IN_NOTIFICATION_TYPES,
+  type Notification,
+  type NotificationDraft,
+} from '../../notifications/notification.js';
 import { formatCursor, parseCursor } from '../../cursor.js';
 import {
   CursorState,
@@ -26,8 +30,16 @@ interface Row {
 /** The rows a user sees: addressed to them or broadcast, and not of their own doing. */
 const VISIBLE = `(n.recipient IN (@user, '*') AND n.actor_id IS NOT @user)`;
 const READ_THROUGH = `coalesce((SELECT read_through FROM read_marks WHERE user_id = @user), 0)`;
-const IS_READ = `(n.id <= ${READ_THROUGH} OR EXISTS (
-  SELECT 1 FROM notification_reads r WHERE r.user_id = @user AND r.notification_id = n.id))`;
+/** Read: up to the user's read-through and not marked unread since, or marked read above it. */
+const IS_READ = `((n.id <= ${READ_THROUGH} AND NOT EXISTS (
+    SELECT 1 FROM notification_unreads u WHERE u.user_id = @user AND u.notification_id = n.id))
+  OR EXISTS (
+    SELECT 1 FROM notification_reads r WHERE r.user_id = @user AND r.notification_id = n.id))`;
+const IS_ARCHIVED = `EXISTS (
+  SELECT 1 FROM notification_archives a WHERE a.user_id = @user AND a.notification_id = n.id)`;
+/** @types: a JSON array of the types asked for, or NULL for all; @muted: a JSON array. */
+const OF_TYPES = `(@types IS NULL OR n.type IN (SELECT value FROM json_each(@types)))
+  AND n.type NOT IN (SELECT value FROM json_each(@muted))`;
 const PRUNED_THROUGH = 'pruned_through';
 
 /** The embedded {@link NotificationStore}: SQLite through better-sqlite3. */
@@ -45,6 +57,7 @@ export class SqliteNotificationStore extends NotificationStore {
       const createdAt = new Date().toISOString();
       const insert = this.database.db.transaction(() =>
         drafts.map((draft) => {
+          this.statements.recordType.run({ type: draft.type });
           const { lastInsertRowid } = this.statements.insert.run({
             recipient: draft.recipient,
             actor: draft.actorId,
@@ -86,11 +99,13 @@ export class SqliteNotificationStore extends NotificationStore {
 
   inbox(userId: string, query: InboxQuery): Promise<InboxPage> {
     return settle(() => {
-      const statement = query.unreadOnly ? this.statements.inboxUnread : this.statements.inbox;
+      const statement = this.statements.inbox(query.unreadOnly, query.archived ?? false);
       const rows = statement.all({
         user: userId,
         before: query.before === null ? null : (parseCursor(query.before) ?? 0),
         limit: query.limit + 1,
+        types: query.types == null ? null : JSON.stringify(query.types),
+        muted: JSON.stringify(query.muted ?? []),
       }) as (Row & { read: number })[];
       const page = rows.slice(0, query.limit);
       return {
@@ -100,10 +115,13 @@ export class SqliteNotificationStore extends NotificationStore {
     });
   }
 
-  unreadCount(userId: string): Promise<UnreadCount> {
+  unreadCount(userId: string, muted: readonly string[] = []): Promise<UnreadCount> {
     return settle(() =>
       this.database.db.transaction(() => {
-        const { count } = this.statements.unread.get({ user: userId }) as { count: number };
+        const { count } = this.statements.unread.get({
+          user: userId,
+          muted: JSON.stringify(muted),
+        }) as { count: number };
         const last = this.lastIssued();
         return { count, asOf: last === 0 ? null : formatCursor(last) };
       })(),
@@ -111,11 +129,31 @@ export class SqliteNotificationStore extends NotificationStore {
   }
 
   markRead(userId: string, cursor: string): Promise<boolean> {
+    return this.change(userId, cursor, (mark) => this.read(mark));
+  }
+
+  markUnread(userId: string, cursor: string): Promise<boolean> {
+    return this.change(userId, cursor, (mark) => {
+      this.statements.forgetRead.run(mark);
+      this.statements.markUnread.run(mark);
+    });
+  }
+
+  setArchived(userId: string, cursor: string, archived: boolean): Promise<boolean> {
+    return this.change(userId, cursor, (mark) => {
+      if (!archived) {
+        this.statements.unarchive.run(mark);
+        return;
+      }
+      this.read(mark);
+      this.statements.archive.run(mark);
+    });
+  }
+
+  knownTypes(): Promise<string[]> {
     return settle(() => {
-      const id = parseCursor(cursor);
-      if (id === null || !this.statements.visible.get({ user: userId, id })) return false;
-      this.statements.markRead.run({ user: userId, id });
-      return true;
+      const recorded = (this.statements.types.all() as { type: string }[]).map(({ type }) => type);
+      return [...new Set([...BUILT_IN_NOTIFICATION_TYPES, ...recorded])].sort();
     });
   }
 
@@ -125,6 +163,7 @@ export class SqliteNotificationStore extends NotificationStore {
         const through = this.lastIssued();
         this.statements.setReadThrough.run({ user: userId, through });
         this.statements.forgetReadsThrough.run({ user: userId, through });
+        this.statements.forgetUnreads.run({ user: userId });
       })();
     });
   }
@@ -136,12 +175,38 @@ export class SqliteNotificationStore extends NotificationStore {
           id: number | null;
         };
         if (id === null) return 0;
-        this.statements.deleteReadsThrough.run({ through: id });
+        // Per-user state goes with what it refers to; a read-through at or below what is
+        // deleted now marks nothing.
+        for (const statement of this.statements.deleteStateThrough) statement.run({ through: id });
         const { changes } = this.statements.deleteThrough.run({ through: id });
         this.statements.setMeta.run({ key: PRUNED_THROUGH, value: id });
         return changes;
       })(),
     );
+  }
+
+  /**
+   * Runs `apply` in one transaction if the user can see the notification; false when not
+   * (malformed, another user's, their own, pruned, never issued).
+   */
+  private change(
+    userId: string,
+    cursor: string,
+    apply: (mark: { user: string; id: number }) => void,
+  ): Promise<boolean> {
+    return settle(() =>
+      this.database.db.transaction(() => {
+        const id = parseCursor(cursor);
+        if (id === null || !this.statements.visible.get({ user: userId, id })) return false;
+        apply({ user: userId, id });
+        return true;
+      })(),
+    );
+  }
+
+  private read(mark: { user: string; id: number }): void {
+    this.statements.forgetUnread.run(mark);
+    this.statements.markRead.run(mark);
   }
 
   /** The highest cursor ever issued (AUTOINCREMENT never reuses one, even after pruning). */
@@ -158,28 +223,57 @@ export class SqliteNotificationStore extends NotificationStore {
 }
 
 function prepare({ db }: SqliteDatabase) {
-  const inbox = (unreadOnly: boolean): Statement =>
-    db.prepare(`
-      SELECT n.*, ${IS_READ} AS read FROM notifications n
-      WHERE ${VISIBLE} AND (@before IS NULL OR n.id < @before) ${unreadOnly ? `AND NOT ${IS_READ}` : ''}
-      ORDER BY n.id DESC LIMIT @limit`);
+  const inboxes = new Map<string, Statement>();
+  /** The listing's statement for these flags, prepared once. */
+  const inbox = (unreadOnly: boolean, archived: boolean): Statement => {
+    const key = `${unreadOnly}:${archived}`;
+    let statement = inboxes.get(key);
+    if (!statement) {
+      statement = db.prepare(`
+        SELECT n.*, ${IS_READ} AS read FROM notifications n
+        WHERE ${VISIBLE} AND (@before IS NULL OR n.id < @before) AND ${OF_TYPES}
+          AND ${archived ? '' : 'NOT'} ${IS_ARCHIVED} ${unreadOnly ? `AND NOT ${IS_READ}` : ''}
+        ORDER BY n.id DESC LIMIT @limit`);
+      inboxes.set(key, statement);
+    }
+    return statement;
+  };
   return {
     insert: db.prepare(`
       INSERT INTO notifications (recipient, actor_id, type, title, body, data, created_at)
       VALUES (@recipient, @actor, @type, @title, @body, @data, @createdAt)`),
+    recordType: db.prepare(`INSERT OR IGNORE INTO notification_types (type) VALUES (@type)`),
+    types: db.prepare(`SELECT type FROM notification_types`),
     after: db.prepare(
       `SELECT n.* FROM notifications n WHERE n.id > @after AND ${VISIBLE} ORDER BY n.id LIMIT @limit`,
     ),
     latest: db.prepare(`SELECT max(n.id) AS id FROM notifications n WHERE ${VISIBLE}`),
-    inbox: inbox(false),
-    inboxUnread: inbox(true),
-    unread: db.prepare(
-      `SELECT count(*) AS count FROM notifications n WHERE ${VISIBLE} AND NOT ${IS_READ}`,
-    ),
+    inbox,
+    unread: db.prepare(`
+      SELECT count(*) AS count FROM notifications n
+      WHERE ${VISIBLE} AND NOT ${IS_READ} AND NOT ${IS_ARCHIVED}
+        AND n.type NOT IN (SELECT value FROM json_each(@muted))`),
     visible: db.prepare(`SELECT 1 FROM notifications n WHERE n.id = @id AND ${VISIBLE}`),
     markRead: db.prepare(
       `INSERT OR IGNORE INTO notification_reads (user_id, notification_id)
        SELECT @user, @id WHERE @id > ${READ_THROUGH}`,
+    ),
+    forgetUnread: db.prepare(
+      `DELETE FROM notification_unreads WHERE user_id = @user AND notification_id = @id`,
+    ),
+    forgetRead: db.prepare(
+      `DELETE FROM notification_reads WHERE user_id = @user AND notification_id = @id`,
+    ),
+    markUnread: db.prepare(
+      `INSERT OR IGNORE INTO notification_unreads (user_id, notification_id)
+       SELECT @user, @id WHERE @id <= ${READ_THROUGH}`,
+    ),
+    forgetUnreads: db.prepare(`DELETE FROM notification_unreads WHERE user_id = @user`),
+    archive: db.prepare(
+      `INSERT OR IGNORE INTO notification_archives (user_id, notification_id) VALUES (@user, @id)`,
+    ),
+    unarchive: db.prepare(
+      `DELETE FROM notification_archives WHERE user_id = @user AND notification_id = @id`,
     ),
     setReadThrough: db.prepare(`
       INSERT INTO read_marks (user_id, read_through) VALUES (@user, @through)
@@ -188,9 +282,12 @@ function prepare({ db }: SqliteDatabase) {
       `DELETE FROM notification_reads WHERE user_id = @user AND notification_id <= @through`,
     ),
     newestBefore: db.prepare(`SELECT max(id) AS id FROM notifications WHERE created_at < @cutoff`),
-    deleteReadsThrough: db.prepare(
-      `DELETE FROM notification_reads WHERE notification_id <= @through`,
-    ),
+    deleteStateThrough: [
+      'DELETE FROM notification_reads WHERE notification_id <= @through',
+      'DELETE FROM notification_unreads WHERE notification_id <= @through',
+      'DELETE FROM notification_archives WHERE notification_id <= @through',
+      'DELETE FROM read_marks WHERE read_through <= @through',
+    ].map((sql) => db.prepare(sql)),
     deleteThrough: db.prepare(`DELETE FROM notifications WHERE id <= @through`),
     lastIssued: db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'notifications'`),
     getMeta: db.prepare(`SELECT value FROM store_meta WHERE key = @key`),
