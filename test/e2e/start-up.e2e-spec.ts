@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -25,6 +25,18 @@ describe('dist/main.js', () => {
   afterEach(async () => {
     await instance?.stop('SIGKILL');
     instance = null;
+  });
+
+  it('mints a token from the built files, prints its usage on --help, and names a bad option in one line', () => {
+    const help = execFileSync(process.execPath, ['dist/cli/mint-token.js', '--help']).toString();
+    expect(help).toMatch(/^usage: npm run -s token -- <user id>/);
+    const bad = spawnSync(process.execPath, ['dist/cli/mint-token.js', 'bob', '--bogus']);
+    expect(bad.status).toBe(2);
+    const stderr = bad.stderr.toString();
+    expect(stderr.split('\n')[0]).toMatch(/--bogus/);
+    expect(stderr).toContain('usage:');
+    expect(stderr).not.toMatch(/^\s+at /m);
+    expect(mint('bob').split('.')).toHaveLength(3);
   });
 
   it('runs with no configuration, says how to get a token, and serves a dev token', async () => {
