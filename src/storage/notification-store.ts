@@ -33,9 +33,13 @@ export interface UnreadCount {
  * users; read state is kept per user, apart from the notification. "A user's
  * notifications" are those addressed to them and the broadcasts of others: an actor
  * never sees their own.
+ *
+ * The writes publish on the {@link LiveFeed} as part of the write (see live-feed.ts for
+ * why the store and not its caller): append every stored notification, in cursor order;
+ * markRead (when it marks) and markAllRead the user whose read state changed.
  */
 export abstract class NotificationStore {
-  /** Stores the drafts, in order, all or none; resolves once they are durable. */
+  /** Stores the drafts, in order, all or none, and publishes them; resolves once they are durable. */
   abstract append(drafts: readonly NotificationDraft[]): Promise<Notification[]>;
 
   /** Up to `limit` of the user's notifications after `cursor`, oldest first. */

@@ -80,9 +80,8 @@ describeWithRedis('Redis stores', () => {
     RedisNotificationStore.name,
     async () => {
       const { redis, keyPrefix, close } = await namespace();
-      const channel = `${keyPrefix}notifications`;
       return {
-        store: new RedisNotificationStore(redis, { keyPrefix, channel }),
+        store: new RedisNotificationStore(redis, { keyPrefix }),
         close,
         // What a Redis restarted without its data holds of this store: nothing.
         loseHistory: () => deleteKeys(redis, keyPrefix),
@@ -99,7 +98,7 @@ describeWithRedis('Redis stores', () => {
   describeTimelineStore(RedisTimelineStore.name, async () => {
     const { redis, keyPrefix, close } = await namespace();
     return {
-      store: new RedisTimelineStore(redis, { keyPrefix, channel: `${keyPrefix}timelines` }),
+      store: new RedisTimelineStore(redis, { keyPrefix }),
       close,
     };
   });
@@ -125,7 +124,7 @@ describeWithRedis('Redis stores', () => {
 
       const instances = [opened.redis, await connect(url), await connect(url)].map((redis) => {
         connections.push(redis);
-        return new RedisNotificationStore(redis, { keyPrefix, channel });
+        return new RedisNotificationStore(redis, { keyPrefix });
       });
       const batches = await Promise.all(
         Array.from({ length: 30 }, (_, i) =>
@@ -170,10 +169,7 @@ describeWithRedis('Redis stores', () => {
       const own = await RedisServer.start();
       // ioredis gives a socket that is already gone this long to close when disconnecting.
       const redis = await connect(own.url, { disconnectTimeout: 50 });
-      const notifications = new RedisNotificationStore(redis, {
-        keyPrefix: 'down:',
-        channel: 'down:notifications',
-      });
+      const notifications = new RedisNotificationStore(redis, { keyPrefix: 'down:' });
       const documents = new RedisDocumentStore(redis, { keyPrefix: 'down:' });
       await notifications.append([draft('alice')]);
       await own.stop();

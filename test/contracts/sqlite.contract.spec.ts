@@ -2,6 +2,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/gl
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '../../src/config.js';
 import { BROADCAST, type NotificationDraft } from '../../src/notifications/notification.js';
+import { LocalLiveFeed } from '../../src/storage/memory/local-live-feed.js';
 import { SqliteDatabase } from '../../src/storage/sqlite/sqlite-database.js';
 import { SqliteDocumentStore } from '../../src/storage/sqlite/sqlite-document-store.js';
 import { SqliteTimelineStore } from '../../src/storage/sqlite/sqlite-timeline-store.js';
@@ -32,7 +33,10 @@ function openDatabase(): { database: SqliteDatabase; close(): Promise<void> } {
 
 describeNotificationStore(SqliteNotificationStore.name, () => {
   const { database, close } = openDatabase();
-  return Promise.resolve({ store: new SqliteNotificationStore(database), close });
+  return Promise.resolve({
+    store: new SqliteNotificationStore(database, new LocalLiveFeed()),
+    close,
+  });
 });
 
 describeDocumentStore(SqliteDocumentStore.name, () => {
@@ -42,7 +46,7 @@ describeDocumentStore(SqliteDocumentStore.name, () => {
 
 describeTimelineStore(SqliteTimelineStore.name, () => {
   const { database, close } = openDatabase();
-  return Promise.resolve({ store: new SqliteTimelineStore(database), close });
+  return Promise.resolve({ store: new SqliteTimelineStore(database, new LocalLiveFeed()), close });
 });
 
 function draft(recipient: string, actorId: string | null = 'system'): NotificationDraft {
@@ -58,7 +62,7 @@ describe(`${SqliteDatabase.name} reopened on the same DATA_DIR`, () => {
     const database = new SqliteDatabase(loadConfig({ DATA_DIR: dir }));
     open.push(database);
     return {
-      notifications: new SqliteNotificationStore(database),
+      notifications: new SqliteNotificationStore(database, new LocalLiveFeed()),
       documents: new SqliteDocumentStore(database),
     };
   }

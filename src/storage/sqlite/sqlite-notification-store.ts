@@ -9,6 +9,7 @@ import {
   NotificationStore,
   UnreadCount,
 } from '../notification-store.js';
+import { LocalLiveFeed } from '../memory/local-live-feed.js';
 import { SqliteDatabase } from './sqlite-database.js';
 import { settle } from './settle.js';
 
@@ -30,17 +31,29 @@ const IS_READ = `(n.id <= ${READ_THROUGH} OR EXISTS (
   SELECT 1 FROM notification_reads r WHERE r.user_id = @user AND r.notification_id = n.id))`;
 const PRUNED_THROUGH = 'pruned_through';
 
-/** The embedded {@link NotificationStore}: SQLite through better-sqlite3. */
+/**
+ * The embedded {@link NotificationStore}: SQLite through better-sqlite3. Its writes hand
+ * what they wrote to the in-process feed once committed, in the order they were made.
+ */
 @Injectable()
 export class SqliteNotificationStore extends NotificationStore {
   private readonly statements: ReturnType<typeof prepare>;
 
-  constructor(private readonly database: SqliteDatabase) {
+  constructor(
+    private readonly database: SqliteDatabase,
+    private readonly feed: LocalLiveFeed,
+  ) {
     super();
     this.statements = prepare(database);
   }
 
-  append(drafts: readonly NotificationDraft[]): Promise<Notification[]> {
+  async append(drafts: readonly NotificationDraft[]): Promise<Notification[]> {
+    const stored = await this.write(drafts);
+    this.feed.notificationsAppended(stored);
+    return stored;
+  }
+
+  private write(drafts: readonly NotificationDraft[]): Promise<Notification[]> {
     return settle(() => {
       const createdAt = new Date().toISOString();
       const insert = this.database.db.transaction(() =>
@@ -110,23 +123,26 @@ export class SqliteNotificationStore extends NotificationStore {
     );
   }
 
-  markRead(userId: string, cursor: string): Promise<boolean> {
-    return settle(() => {
+  async markRead(userId: string, cursor: string): Promise<boolean> {
+    const marked = await settle(() => {
       const id = parseCursor(cursor);
       if (id === null || !this.statements.visible.get({ user: userId, id })) return false;
       this.statements.markRead.run({ user: userId, id });
       return true;
     });
+    if (marked) this.feed.readChanged(userId);
+    return marked;
   }
 
-  markAllRead(userId: string): Promise<void> {
-    return settle(() => {
+  async markAllRead(userId: string): Promise<void> {
+    await settle(() => {
       this.database.db.transaction(() => {
         const through = this.lastIssued();
         this.statements.setReadThrough.run({ user: userId, through });
         this.statements.forgetReadsThrough.run({ user: userId, through });
       })();
     });
+    this.feed.readChanged(userId);
   }
 
   prune(cutoff: Date): Promise<number> {

@@ -1,0 +1,17 @@
+import type { ThrottlerStorage } from '@nestjs/throttler';
+
+/**
+ * Where the publish rate limits count their hits (the throttler's storage): in this
+ * process with the embedded store, or in Redis with REDIS_URL, so that every instance
+ * draws on one budget instead of each allowing the whole limit. Chosen by the storage
+ * module; handed to @nestjs/throttler by the limits module.
+ */
+export abstract class RateLimitCounters implements ThrottlerStorage {
+  abstract increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): ReturnType<ThrottlerStorage['increment']>;
+}

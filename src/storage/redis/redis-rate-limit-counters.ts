@@ -1,0 +1,29 @@
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import type { ThrottlerStorage } from '@nestjs/throttler';
+import type { Redis } from 'ioredis';
+import { RateLimitCounters } from '../rate-limit-counters.js';
+import { KEY_PREFIX } from './redis-connections.js';
+
+/**
+ * The publish rate limits counted in Redis (on the instance's command connection), under
+ * the service's key prefix, so that every instance draws on one budget.
+ */
+export class RedisRateLimitCounters extends RateLimitCounters {
+  private readonly counters: ThrottlerStorageRedisService;
+
+  constructor(redis: Redis) {
+    super();
+    this.counters = new ThrottlerStorageRedisService(redis);
+  }
+
+  increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): ReturnType<ThrottlerStorage['increment']> {
+    const prefixed = `${KEY_PREFIX}${key}`;
+    return this.counters.increment(prefixed, ttl, limit, blockDuration, throttlerName);
+  }
+}
