@@ -143,6 +143,30 @@ describeWithRedis('Redis stores', () => {
       expect(replayed.map((notification) => JSON.stringify(notification))).toEqual(forBob);
     });
 
+    it('publishes the user on the reads channel from the read marks themselves', async () => {
+      const opened = await namespace();
+      close = opened.close;
+      const { keyPrefix } = opened;
+      const channel = `${keyPrefix}reads`;
+      const subscriber = await connect(url, { enableOfflineQueue: true });
+      connections.push(subscriber);
+      const messages: string[] = [];
+      subscriber.on('message', (from: string, message: string) => {
+        if (from === channel) messages.push(message);
+      });
+      await subscriber.subscribe(channel);
+
+      const store = new RedisNotificationStore(opened.redis, { keyPrefix });
+      const [forAlice] = await store.append([draft('alice')]);
+      expect(await store.markRead('bob', forAlice.id)).toBe(false);
+      expect(await store.markRead('alice', forAlice.id)).toBe(true);
+      await store.markAllRead('carol');
+      while (messages.length < 2) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 50));
+
+      expect(messages).toEqual(['alice', 'carol']);
+    });
+
     it('loses no document update among concurrent updates from several connections', async () => {
       const opened = await namespace();
       close = opened.close;

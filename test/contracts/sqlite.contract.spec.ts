@@ -53,6 +53,46 @@ function draft(recipient: string, actorId: string | null = 'system'): Notificati
   return { type: 'test.event', recipient, actorId, title: 't', body: 'b', data: { to: recipient } };
 }
 
+describe('SQLite stores and the in-process live feed', () => {
+  let opened: ReturnType<typeof openDatabase>;
+  beforeEach(() => {
+    opened = openDatabase();
+  });
+  afterEach(() => opened.close());
+
+  it('get every write the stores make, once committed, in cursor order', async () => {
+    const feed = new LocalLiveFeed();
+    const heard: unknown[] = [];
+    feed.subscribe({
+      notification: (notification, json) => heard.push(['notification', notification.id, json]),
+      timeline: (workflowId, event) => heard.push(['timeline', workflowId, event.id]),
+      read: (userId) => heard.push(['read', userId]),
+    });
+    const notifications = new SqliteNotificationStore(opened.database, feed);
+    const timelines = new SqliteTimelineStore(opened.database, feed);
+
+    const stored = await Promise.all([
+      notifications.append([draft('alice'), draft(BROADCAST)]),
+      notifications.append([draft('bob')]),
+    ]);
+    await timelines.append('w1', [
+      { type: 'log', data: { line: 'a' } },
+      { type: 'log', data: { line: 'b' } },
+    ]);
+    expect(await notifications.markRead('bob', stored[0][0].id)).toBe(false);
+    expect(await notifications.markRead('alice', stored[0][0].id)).toBe(true);
+    await notifications.markAllRead('carol');
+
+    expect(heard).toEqual([
+      ...stored.flat().map((n) => ['notification', n.id, JSON.stringify(n)]),
+      ['timeline', 'w1', '1'],
+      ['timeline', 'w1', '2'],
+      ['read', 'alice'],
+      ['read', 'carol'],
+    ]);
+  });
+});
+
 describe(`${SqliteDatabase.name} reopened on the same DATA_DIR`, () => {
   let dir: string;
   const open: SqliteDatabase[] = [];
