@@ -39,7 +39,7 @@ export class RedisPresenceState extends PresenceState implements OnApplicationSh
     super();
     this.ttlMs = config.presenceTtlMs;
     const { subscriber } = redis;
-    // The notification feed listens on this connection too: other channels are not ours.
+    // The live feed (redis-live-feed.ts) listens on this connection too: other channels are not ours.
     subscriber.on('message', (channel: string, message: string) => {
       if (channel === CHANNELS.presence) this.receive(message);
     });
