@@ -7,11 +7,9 @@ import type { ThrottlerStorage } from '@nestjs/throttler';
  * module; handed to @nestjs/throttler by the limits module.
  */
 export abstract class RateLimitCounters implements ThrottlerStorage {
-  abstract increment(
-    key: string,
-    ttl: number,
-    limit: number,
-    blockDuration: number,
-    throttlerName: string,
-  ): ReturnType<ThrottlerStorage['increment']>;
+  abstract increment(...args: IncrementArgs): IncrementResult;
 }
+
+/** The throttler's arguments: key, ttl, limit, blockDuration, throttlerName. */
+export type IncrementArgs = Parameters<ThrottlerStorage['increment']>;
+export type IncrementResult = ReturnType<ThrottlerStorage['increment']>;

@@ -1,4 +1,5 @@
 import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
+import type { Redis } from 'ioredis';
 import { AppConfig } from '../config.js';
 import { PresenceState } from '../presence/presence-state.js';
 import { TicketStore } from '../tickets/ticket-store.js';
@@ -41,39 +42,28 @@ const embedded: Provider[] = [
   { provide: StorageStatus, useClass: SqliteStatus },
 ];
 
+/** A provider built on the instance's Redis command connection. */
+function onCommands<T>(
+  provide: abstract new (...args: never[]) => T,
+  create: (commands: Redis) => T,
+): Provider {
+  return {
+    provide,
+    inject: [RedisConnections],
+    useFactory: ({ commands }: RedisConnections) => create(commands),
+  };
+}
+
 /** Any number of instances sharing one Redis, on each instance's two connections. */
 const redis: Provider[] = [
   RedisConnections,
   { provide: LiveFeed, useClass: RedisLiveFeed },
-  {
-    provide: NotificationStore,
-    inject: [RedisConnections],
-    useFactory: ({ commands }: RedisConnections) =>
-      new RedisNotificationStore(commands, { keyPrefix: KEY_PREFIX }),
-  },
-  {
-    provide: DocumentStore,
-    inject: [RedisConnections],
-    useFactory: ({ commands }: RedisConnections) =>
-      new RedisDocumentStore(commands, { keyPrefix: KEY_PREFIX }),
-  },
-  {
-    provide: TimelineStore,
-    inject: [RedisConnections],
-    useFactory: ({ commands }: RedisConnections) =>
-      new RedisTimelineStore(commands, { keyPrefix: KEY_PREFIX }),
-  },
-  {
-    provide: TicketStore,
-    inject: [RedisConnections],
-    useFactory: ({ commands }: RedisConnections) => new RedisTicketStore(commands, KEY_PREFIX),
-  },
+  onCommands(NotificationStore, (c) => new RedisNotificationStore(c, { keyPrefix: KEY_PREFIX })),
+  onCommands(DocumentStore, (c) => new RedisDocumentStore(c, { keyPrefix: KEY_PREFIX })),
+  onCommands(TimelineStore, (c) => new RedisTimelineStore(c, { keyPrefix: KEY_PREFIX })),
+  onCommands(TicketStore, (c) => new RedisTicketStore(c, KEY_PREFIX)),
   { provide: PresenceState, useClass: RedisPresenceState },
-  {
-    provide: RateLimitCounters,
-    inject: [RedisConnections],
-    useFactory: ({ commands }: RedisConnections) => new RedisRateLimitCounters(commands),
-  },
+  onCommands(RateLimitCounters, (c) => new RedisRateLimitCounters(c)),
   { provide: StorageStatus, useClass: RedisStatus },
 ];
 

@@ -1,7 +1,10 @@
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
-import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Redis } from 'ioredis';
-import { RateLimitCounters } from '../rate-limit-counters.js';
+import {
+  RateLimitCounters,
+  type IncrementArgs,
+  type IncrementResult,
+} from '../rate-limit-counters.js';
 import { KEY_PREFIX } from './redis-connections.js';
 
 /**
@@ -16,14 +19,7 @@ export class RedisRateLimitCounters extends RateLimitCounters {
     this.counters = new ThrottlerStorageRedisService(redis);
   }
 
-  increment(
-    key: string,
-    ttl: number,
-    limit: number,
-    blockDuration: number,
-    throttlerName: string,
-  ): ReturnType<ThrottlerStorage['increment']> {
-    const prefixed = `${KEY_PREFIX}${key}`;
-    return this.counters.increment(prefixed, ttl, limit, blockDuration, throttlerName);
+  increment(...[key, ...rest]: IncrementArgs): IncrementResult {
+    return this.counters.increment(`${KEY_PREFIX}${key}`, ...rest);
   }
 }
