@@ -37,7 +37,7 @@ export class AppModule {
         ConfigModule.with(config),
         EventEmitterModule.forRoot(),
         StorageModule.forRoot(config),
-        TicketsModule.forRoot(config),
+        TicketsModule,
         AuthModule,
         LimitsModule,
         NotificationsModule,
@@ -47,7 +47,7 @@ export class AppModule {
         AnnouncementsModule,
         MetricsModule,
         HealthModule,
-        PresenceModule.forRoot(config),
+        PresenceModule,
         DemoModule.forRoot(config),
       ],
     };

@@ -1,17 +1,15 @@
-import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { Global, Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '../config.js';
-import { RedisConnections } from '../storage/redis/redis-connections.js';
+import { RateLimitCounters } from '../storage/rate-limit-counters.js';
 import { isServicePublisher } from './publish-throttler.guard.js';
 import { StreamAdmission } from './stream-admission.js';
 
 /**
  * The limits:
  * - the publish rate limits: PUBLISH_RATE_LIMIT for people and SERVICE_PUBLISH_RATE_LIMIT
- *   for `service` tokens, per PUBLISH_RATE_TTL_MS. Counted in memory with the embedded
- *   store; with REDIS_URL, in Redis (on the instance's command connection), so that
- *   every instance draws on one budget instead of each allowing the whole limit.
+ *   for `service` tokens, per PUBLISH_RATE_TTL_MS, counted in the storage module's
+ *   {@link RateLimitCounters} (in memory, or in Redis with REDIS_URL).
  *   ThrottlerModule is global, so the guard on the publish routes of every domain module
  *   finds them. The throttler keeps the name "default" so that a 429 carries the
  *   standard `Retry-After` header;
@@ -21,8 +19,8 @@ import { StreamAdmission } from './stream-admission.js';
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
-      inject: [AppConfig, { token: RedisConnections, optional: true }],
-      useFactory: (config: AppConfig, redis?: RedisConnections) => ({
+      inject: [AppConfig, RateLimitCounters],
+      useFactory: (config: AppConfig, counters: RateLimitCounters) => ({
         throttlers: [
           {
             limit: (context) =>
@@ -32,7 +30,7 @@ import { StreamAdmission } from './stream-admission.js';
             ttl: config.publishRateTtlMs,
           },
         ],
-        storage: redis ? new ThrottlerStorageRedisService(redis.commands) : undefined,
+        storage: counters,
         errorMessage: (context, { limit, ttl, timeToBlockExpire }) =>
           `Too many publish requests: at most ${limit} per ${ttl / 1000} s per ` +
           (isServicePublisher(context)

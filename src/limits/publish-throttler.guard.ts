@@ -1,7 +1,6 @@
 import { applyDecorators, ExecutionContext, Injectable, UseGuards } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { AuthUser } from '../auth/auth-user.js';
-import { KEY_PREFIX } from '../storage/redis/redis-connections.js';
 
 /** The user a request was authenticated as; set by the JWT guard, which runs first. */
 function userOf(request: Record<string, unknown>): AuthUser | undefined {
@@ -36,9 +35,9 @@ export class PublishThrottlerGuard extends ThrottlerGuard {
     return Promise.resolve(`${kind}:${user.id}`);
   }
 
-  /** With Redis the counters are Redis keys, so they carry the service's key prefix. */
+  /** One key per tracker, whatever the route (the Redis counters add the service's key prefix). */
   protected override generateKey(_context: ExecutionContext, tracker: string): string {
-    return `${KEY_PREFIX}publish:${tracker}`;
+    return `publish:${tracker}`;
   }
 }
 

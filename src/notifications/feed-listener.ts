@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { NotificationFeed } from '../storage/notification-feed.js';
+import { LiveFeed } from '../storage/live-feed.js';
 import { NotificationRouter } from './notification-router.js';
 import { NotificationStreamsService } from './notification-streams.service.js';
 import { UnreadCounts } from './unread-counts.js';
@@ -8,7 +8,7 @@ import { UnreadCounts } from './unread-counts.js';
 @Injectable()
 export class FeedListener implements OnModuleInit {
   constructor(
-    private readonly feed: NotificationFeed,
+    private readonly feed: LiveFeed,
     private readonly router: NotificationRouter,
     private readonly unread: UnreadCounts,
     private readonly streams: NotificationStreamsService,

@@ -1,6 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
-import { NotificationFeed } from '../storage/notification-feed.js';
 import { InboxPage, NotificationStore } from '../storage/notification-store.js';
 import type { ListNotificationsQuery } from './dto/list-notifications.query.js';
 
@@ -8,15 +7,12 @@ import type { ListNotificationsQuery } from './dto/list-notifications.query.js';
 export const DEFAULT_PAGE_SIZE = 50;
 
 /**
- * The persistent inbox (CONTRACT.md, "The inbox"). Every read goes out on the feed, so
- * that the user's badges are updated on every instance.
+ * The persistent inbox (CONTRACT.md, "The inbox"). The store's read marks go out on the
+ * live feed by themselves, so that the user's badges are updated on every instance.
  */
 @Injectable()
 export class InboxService {
-  constructor(
-    private readonly store: NotificationStore,
-    private readonly feed: NotificationFeed,
-  ) {}
+  constructor(private readonly store: NotificationStore) {}
 
   list(user: AuthUser, query: ListNotificationsQuery): Promise<InboxPage> {
     return this.store.inbox(user.id, {
@@ -34,11 +30,9 @@ export class InboxService {
     if (!(await this.store.markRead(user.id, id))) {
       throw new NotFoundException(`Notification ${id} not found`);
     }
-    await this.feed.publishRead(user.id);
   }
 
   async markAllRead(user: AuthUser): Promise<void> {
     await this.store.markAllRead(user.id);
-    await this.feed.publishRead(user.id);
   }
 }

@@ -1,15 +1,15 @@
 import { Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { NotificationFeed } from '../storage/notification-feed.js';
 import { NotificationStore } from '../storage/notification-store.js';
 import type { PublishNotificationDto } from './dto/publish-notification.dto.js';
 import { BROADCAST, Notification, NotificationDraft } from './notification.js';
 import { draftsFor } from './notification-rules.js';
 
 /**
- * Publishing: store first, then hand to the feed that delivers on every instance, so
- * anything a client saw can be replayed.
+ * Publishing is storing: the store's append hands what it stored to the live feed that
+ * delivers on every instance (storage/live-feed.ts), so anything a client saw can be
+ * replayed.
  */
 @Injectable()
 export class NotificationsService {
@@ -17,7 +17,6 @@ export class NotificationsService {
 
   constructor(
     private readonly store: NotificationStore,
-    private readonly feed: NotificationFeed,
     private readonly metrics: MetricsService,
   ) {}
 
@@ -50,7 +49,6 @@ export class NotificationsService {
       );
     }
     this.metrics.notificationsPublished(stored.map((notification) => notification.type));
-    this.feed.publish(stored);
     return stored;
   }
 }

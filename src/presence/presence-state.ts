@@ -37,8 +37,9 @@ export interface PresenceHandlers {
  *
  * The caller (one instance's {@link PresenceService}) counts its own streams and calls
  * {@link enter} for a user's first stream on a document on this instance and {@link exit}
- * after their last, so an implementation only has to combine instances. Implementations:
- * in memory for one process, Redis for many.
+ * after their last, so an implementation only has to combine instances. Implementations
+ * (chosen by the storage module): in memory for one process (src/storage/memory), Redis
+ * for many (src/storage/redis).
  */
 export abstract class PresenceState {
   /** Registers this instance's handlers; called once. */

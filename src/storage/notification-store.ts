@@ -55,9 +55,14 @@ export interface UnreadCount {
  * it read, and it may be marked unread again while archived; an archived notification
  * is never counted as unread and is listed only when asked for. Muted types (the user's
  * preferences) are passed in by the caller; the store keeps no preferences here.
+ *
+ * The writes publish on the {@link LiveFeed} as part of the write (see live-feed.ts for
+ * why the store and not its caller): append every stored notification, in cursor order;
+ * markRead, markUnread, setArchived (when they change something) and markAllRead the user
+ * whose read state changed.
  */
 export abstract class NotificationStore {
-  /** Stores the drafts, in order, all or none; resolves once they are durable. */
+  /** Stores the drafts, in order, all or none, and publishes them; resolves once they are durable. */
   abstract append(drafts: readonly NotificationDraft[]): Promise<Notification[]>;
 
   /**

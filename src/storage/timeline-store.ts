@@ -21,10 +21,14 @@ export const FINAL_TIMELINE_EVENTS: readonly TimelineEventType[] = [
 
 /**
  * Each workflow's timeline, like a build log: append-only, cursors increasing per
- * workflow. Backends also hand every appended event to the feed, in order.
+ * workflow.
  */
 export abstract class TimelineStore {
-  /** Appends the drafts in order, all or none. */
+  /**
+   * Appends the drafts in order, all or none, and publishes the appended events on the
+   * {@link LiveFeed} as part of the write, in cursor order (see live-feed.ts for why the
+   * store and not its caller publishes).
+   */
   abstract append(workflowId: string, drafts: readonly TimelineDraft[]): Promise<TimelineEvent[]>;
 
   /** Up to `limit` events after `cursor` (from the start for null), oldest first. */

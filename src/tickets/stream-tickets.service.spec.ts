@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { UnauthorizedException } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
-import { InMemoryTicketStore } from './in-memory-ticket-store.js';
+import { InMemoryTicketStore } from '../storage/memory/in-memory-ticket-store.js';
 import { StreamTickets, TICKET_TTL_MS } from './stream-tickets.service.js';
 
 const START = Date.parse('2026-11-21T08:00:00Z');

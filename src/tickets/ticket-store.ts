@@ -11,8 +11,8 @@ export type TicketGrant = AuthUser;
  * kept under a digest of their value, never the value itself, so that whoever can read
  * the store (a Redis dump, say) cannot use what is in it.
  *
- * Implementations: {@link InMemoryTicketStore} (one instance) and
- * {@link RedisTicketStore} (any instance sharing the Redis).
+ * Implementations (chosen by the storage module): InMemoryTicketStore (one instance,
+ * src/storage/memory) and RedisTicketStore (any instance sharing the Redis, src/storage/redis).
  */
 export abstract class TicketStore {
   /** Keeps `grant` under `key` for `ttlMs`; false when the key is already taken. */

@@ -6,7 +6,7 @@ import { AppConfig } from '../config.js';
 import { isAfter, parseCursor } from '../cursor.js';
 import { StreamAdmission } from '../limits/stream-admission.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { NotificationFeed } from '../storage/notification-feed.js';
+import { LiveFeed } from '../storage/live-feed.js';
 import { FINAL_TIMELINE_EVENTS, TimelineEvent, TimelineStore } from '../storage/timeline-store.js';
 import { SseConnection } from '../streaming/sse-connection.js';
 import { frameControl, frameEvent } from '../streaming/sse-frame.js';
@@ -38,7 +38,7 @@ export class TimelineStreamsService implements OnModuleInit, BeforeApplicationSh
   constructor(
     private readonly config: AppConfig,
     private readonly store: TimelineStore,
-    private readonly feed: NotificationFeed,
+    private readonly feed: LiveFeed,
     private readonly workflows: WorkflowsService,
     private readonly admission: StreamAdmission,
     private readonly metrics: MetricsService,

@@ -1,21 +1,22 @@
 import { ConflictException, ForbiddenException, Injectable } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
 import type { WorkflowEvent } from '../events/domain-event-map.js';
-import { NotificationFeed } from '../storage/notification-feed.js';
-import { TimelineDraft, TimelineEventType, TimelineStore } from '../storage/timeline-store.js';
+import { TimelineEventType, TimelineStore } from '../storage/timeline-store.js';
 import { WorkflowsService } from '../workflows/workflows.service.js';
 
-/** Writes workflow timelines: the workflow's own events, and log lines from automation. */
+/**
+ * Writes workflow timelines: the workflow's own events, and log lines from automation.
+ * The store's append hands them to the live feed, which brings them to the streams.
+ */
 @Injectable()
 export class TimelineService {
   constructor(
     private readonly store: TimelineStore,
-    private readonly feed: NotificationFeed,
     private readonly workflows: WorkflowsService,
   ) {}
 
   async record(type: TimelineEventType, event: WorkflowEvent): Promise<void> {
-    await this.append(event.workflowId, [
+    await this.store.append(event.workflowId, [
       {
         type,
         data: {
@@ -48,15 +49,10 @@ export class TimelineService {
       throw new ConflictException(`Workflow ${workflowId} is already ${workflow.status}`);
     }
     const at = new Date().toISOString();
-    await this.append(
+    await this.store.append(
       workflowId,
       lines.map((line) => ({ type: 'log', data: { line, at } })),
     );
     return { count: lines.length };
-  }
-
-  private async append(workflowId: string, drafts: TimelineDraft[]): Promise<void> {
-    const events = await this.store.append(workflowId, drafts);
-    this.feed.publishTimeline(workflowId, events);
   }
 }

@@ -99,9 +99,8 @@ describeWithRedis('Redis stores', () => {
     RedisNotificationStore.name,
     async () => {
       const { redis, keyPrefix, close } = await namespace();
-      const channel = `${keyPrefix}notifications`;
       return {
-        store: new RedisNotificationStore(redis, { keyPrefix, channel }),
+        store: new RedisNotificationStore(redis, { keyPrefix }),
         close,
         // What a Redis restarted without its data holds of this store: nothing.
         loseHistory: () => deleteKeys(redis, keyPrefix),
@@ -124,7 +123,7 @@ describeWithRedis('Redis stores', () => {
   describeTimelineStore(RedisTimelineStore.name, async () => {
     const { redis, keyPrefix, close } = await namespace();
     return {
-      store: new RedisTimelineStore(redis, { keyPrefix, channel: `${keyPrefix}timelines` }),
+      store: new RedisTimelineStore(redis, { keyPrefix }),
       close,
     };
   });
@@ -155,7 +154,7 @@ describeWithRedis('Redis stores', () => {
 
       const instances = [opened.redis, await connect(url), await connect(url)].map((redis) => {
         connections.push(redis);
-        return new RedisNotificationStore(redis, { keyPrefix, channel });
+        return new RedisNotificationStore(redis, { keyPrefix });
       });
       const batches = await Promise.all(
         Array.from({ length: 30 }, (_, i) =>
@@ -172,6 +171,30 @@ describeWithRedis('Redis stores', () => {
       );
       const replayed = await instances[1].readAfter('bob', stored[0].id, 1000);
       expect(replayed.map((notification) => JSON.stringify(notification))).toEqual(forBob);
+    });
+
+    it('publishes the user on the reads channel from the read marks themselves', async () => {
+      const opened = await namespace();
+      close = opened.close;
+      const { keyPrefix } = opened;
+      const channel = `${keyPrefix}reads`;
+      const subscriber = await connect(url, { enableOfflineQueue: true });
+      connections.push(subscriber);
+      const messages: string[] = [];
+      subscriber.on('message', (from: string, message: string) => {
+        if (from === channel) messages.push(message);
+      });
+      await subscriber.subscribe(channel);
+
+      const store = new RedisNotificationStore(opened.redis, { keyPrefix });
+      const [forAlice] = await store.append([draft('alice')]);
+      expect(await store.markRead('bob', forAlice.id)).toBe(false);
+      expect(await store.markRead('alice', forAlice.id)).toBe(true);
+      await store.markAllRead('carol');
+      while (messages.length < 2) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 50));
+
+      expect(messages).toEqual(['alice', 'carol']);
     });
 
     it('loses no document update among concurrent updates from several connections', async () => {
@@ -200,10 +223,7 @@ describeWithRedis('Redis stores', () => {
       const own = await RedisServer.start();
       // ioredis gives a socket that is already gone this long to close when disconnecting.
       const redis = await connect(own.url, { disconnectTimeout: 50 });
-      const notifications = new RedisNotificationStore(redis, {
-        keyPrefix: 'down:',
-        channel: 'down:notifications',
-      });
+      const notifications = new RedisNotificationStore(redis, { keyPrefix: 'down:' });
       const documents = new RedisDocumentStore(redis, { keyPrefix: 'down:' });
       const preferences = new RedisPreferenceStore(redis, { keyPrefix: 'down:' });
       await notifications.append([draft('alice')]);

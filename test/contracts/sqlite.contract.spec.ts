@@ -2,6 +2,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/gl
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '../../src/config.js';
 import { BROADCAST } from '../../src/notifications/notification.js';
+import { LocalLiveFeed } from '../../src/storage/memory/local-live-feed.js';
 import { SqliteDatabase } from '../../src/storage/sqlite/sqlite-database.js';
 import { SqliteDocumentStore } from '../../src/storage/sqlite/sqlite-document-store.js';
 import { SqliteIdempotencyStore } from '../../src/storage/sqlite/sqlite-idempotency-store.js';
@@ -51,7 +52,7 @@ function userStateSize({ db }: SqliteDatabase): Promise<number> {
 describeNotificationStore(SqliteNotificationStore.name, () => {
   const { database, close } = openDatabase();
   return Promise.resolve({
-    store: new SqliteNotificationStore(database),
+    store: new SqliteNotificationStore(database, new LocalLiveFeed()),
     close,
     userStateSize: () => userStateSize(database),
   });
@@ -69,12 +70,52 @@ describeDocumentStore(SqliteDocumentStore.name, () => {
 
 describeTimelineStore(SqliteTimelineStore.name, () => {
   const { database, close } = openDatabase();
-  return Promise.resolve({ store: new SqliteTimelineStore(database), close });
+  return Promise.resolve({ store: new SqliteTimelineStore(database, new LocalLiveFeed()), close });
 });
 
 describeIdempotencyStore(SqliteIdempotencyStore.name, () => {
   const { database, close } = openDatabase();
   return Promise.resolve({ store: new SqliteIdempotencyStore(database), close });
+});
+
+describe('SQLite stores and the in-process live feed', () => {
+  let opened: ReturnType<typeof openDatabase>;
+  beforeEach(() => {
+    opened = openDatabase();
+  });
+  afterEach(() => opened.close());
+
+  it('get every write the stores make, once committed, in cursor order', async () => {
+    const feed = new LocalLiveFeed();
+    const heard: unknown[] = [];
+    feed.subscribe({
+      notification: (notification, json) => heard.push(['notification', notification.id, json]),
+      timeline: (workflowId, event) => heard.push(['timeline', workflowId, event.id]),
+      read: (userId) => heard.push(['read', userId]),
+    });
+    const notifications = new SqliteNotificationStore(opened.database, feed);
+    const timelines = new SqliteTimelineStore(opened.database, feed);
+
+    const stored = await Promise.all([
+      notifications.append([draft('alice'), draft(BROADCAST)]),
+      notifications.append([draft('bob')]),
+    ]);
+    await timelines.append('w1', [
+      { type: 'log', data: { line: 'a' } },
+      { type: 'log', data: { line: 'b' } },
+    ]);
+    expect(await notifications.markRead('bob', stored[0][0].id)).toBe(false);
+    expect(await notifications.markRead('alice', stored[0][0].id)).toBe(true);
+    await notifications.markAllRead('carol');
+
+    expect(heard).toEqual([
+      ...stored.flat().map((n) => ['notification', n.id, JSON.stringify(n)]),
+      ['timeline', 'w1', '1'],
+      ['timeline', 'w1', '2'],
+      ['read', 'alice'],
+      ['read', 'carol'],
+    ]);
+  });
 });
 
 describe(`${SqliteDatabase.name} reopened on the same DATA_DIR`, () => {
@@ -86,7 +127,7 @@ describe(`${SqliteDatabase.name} reopened on the same DATA_DIR`, () => {
     const database = new SqliteDatabase(loadConfig({ DATA_DIR: dir }));
     open.push(database);
     return {
-      notifications: new SqliteNotificationStore(database),
+      notifications: new SqliteNotificationStore(database, new LocalLiveFeed()),
       documents: new SqliteDocumentStore(database),
       preferences: new SqlitePreferenceStore(database),
     };

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import type { AuthUser } from '../../src/auth/auth-user.js';
-import { InMemoryTicketStore } from '../../src/tickets/in-memory-ticket-store.js';
-import { RedisTicketStore } from '../../src/tickets/redis-ticket-store.js';
+import { InMemoryTicketStore } from '../../src/storage/memory/in-memory-ticket-store.js';
+import { RedisTicketStore } from '../../src/storage/redis/redis-ticket-store.js';
 import type { TicketStore } from '../../src/tickets/ticket-store.js';
 import { sleep } from '../support/app.js';
 import { describeWithRedis, RedisServer } from '../support/redis.js';

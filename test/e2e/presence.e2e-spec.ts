@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { InMemoryPresenceState } from '../../src/presence/in-memory-presence-state.js';
+import { InMemoryPresenceState } from '../../src/storage/memory/in-memory-presence-state.js';
 import { PresenceState } from '../../src/presence/presence-state.js';
 import { PresenceService } from '../../src/presence/presence.service.js';
 import { eventually, sleep, startApp, type TestApp } from '../support/app.js';

@@ -3,7 +3,9 @@ import { LuaScript } from './lua-script.js';
 
 /*
  * The Redis notification store's scripts. Each runs atomically, so every reader sees
- * whole appends and whole prune steps, and append publishes in cursor order.
+ * whole appends and whole prune steps, and the writes publish with the write (channels
+ * and messages: redis-channels.ts): append each notification, in cursor order, and the
+ * read marks the user whose read state changed.
  *
  * Keys, under ARGV[1] (the store's namespace):
  *   history             hash: seq, the last issued sequence number (never reset, so never
@@ -381,52 +383,66 @@ local last = lastIssued()
 return { count, last == 0 and '0' or cursorOf(decimal(last), currentEpoch()) }
 `);
 
-/** ARGV: namespace, user, id, its epoch. Returns 1, or 0 when the user cannot see that id. */
+/**
+ * ARGV: namespace, user, id, its epoch, reads channel. Returns 1 and publishes the user on
+ * the reads channel, or returns 0 when the user cannot see that id.
+ */
 export const MARK_READ = script(`
 if not changeable() then return 0 end
 markRead(ARGV[2], ARGV[3])
+redis.call('PUBLISH', ARGV[5], ARGV[2])
 return 1
 `);
 
-/** ARGV: namespace, user, id, its epoch. Returns 1, or 0 when the user cannot see that id. */
+/**
+ * ARGV: namespace, user, id, its epoch, reads channel. Returns 1 and publishes the user on
+ * the reads channel, or returns 0 when the user cannot see that id.
+ */
 export const MARK_UNREAD = script(`
 if not changeable() then return 0 end
-local user, id = ARGV[2], ARGV[3]
+local user, id, channel = ARGV[2], ARGV[3], ARGV[5]
 if tonumber(id) > number(redis.call('GET', readThroughKey(user))) then
   redis.call('ZREM', readKey(user), id)
 else
   redis.call('ZADD', unreadKey(user), id, id)
   noteState(user, id)
 end
+redis.call('PUBLISH', channel, user)
 return 1
 `);
 
 /**
- * ARGV: namespace, user, id, its epoch, '1' to archive (and mark read) or '0' to
- * unarchive. Returns 1, or 0 when the user cannot see that id.
+ * ARGV: namespace, user, id, its epoch, reads channel, '1' to archive (and mark read) or
+ * '0' to unarchive. Returns 1 and publishes the user on the reads channel, or returns 0
+ * when the user cannot see that id.
  */
 export const SET_ARCHIVED = script(`
 if not changeable() then return 0 end
 local user, id = ARGV[2], ARGV[3]
-if ARGV[5] == '1' then
+if ARGV[6] == '1' then
   markRead(user, id)
   redis.call('ZADD', archivedKey(user), id, id)
   noteState(user, id)
 else
   redis.call('ZREM', archivedKey(user), id)
 end
+redis.call('PUBLISH', ARGV[5], user)
 return 1
 `);
 
-/** ARGV: namespace, user. Everything issued so far is read, also what was marked unread. */
+/**
+ * ARGV: namespace, user, reads channel. Everything issued so far is read, also what was
+ * marked unread; publishes the user on the reads channel.
+ */
 export const MARK_ALL_READ = script(`
-local user = ARGV[2]
+local user, channel = ARGV[2], ARGV[3]
 local key = readThroughKey(user)
 local through = math.max(lastIssued(), number(redis.call('GET', key)))
 redis.call('SET', key, decimal(through))
 redis.call('ZREMRANGEBYSCORE', readKey(user), '-inf', decimal(through))
 redis.call('DEL', unreadKey(user))
 noteState(user, decimal(through))
+redis.call('PUBLISH', channel, user)
 `);
 
 /**

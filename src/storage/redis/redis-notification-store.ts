@@ -14,6 +14,7 @@ import {
   UnreadCount,
 } from '../notification-store.js';
 import type { LuaScript } from './lua-script.js';
+import { channelsUnder, type RedisChannels } from './redis-channels.js';
 import {
   APPEND,
   CURSOR_STATE,
@@ -30,10 +31,11 @@ import {
 } from './notification-scripts.js';
 
 export interface RedisNotificationStoreOptions {
-  /** Shared with the service's other keys: this store keeps its own under `<keyPrefix>notifications:`. */
+  /**
+   * Shared with the service's other keys: this store keeps its own under
+   * `<keyPrefix>notifications:`, and publishes on the channels under it (redis-channels.ts).
+   */
   keyPrefix: string;
-  /** Where append publishes each notification's JSON, in cursor order. */
-  channel: string;
 }
 
 /** How many notifications one prune step may take as old; bounds how long Redis is busy. */
@@ -44,17 +46,20 @@ const PRUNE_STATE_BATCH = 200;
 /**
  * The shared {@link NotificationStore}: every instance reads and appends through one
  * Redis, with the same behaviour as the embedded SQLite store. Layout and atomicity are
- * described with the scripts (notification-scripts.ts).
+ * described with the scripts (notification-scripts.ts). Append publishes every stored
+ * notification, and the read marks the user, in the same script as the write.
  */
 export class RedisNotificationStore extends NotificationStore {
   private readonly namespace: string;
+  private readonly channels: RedisChannels;
 
   constructor(
     private readonly redis: Redis,
-    private readonly options: RedisNotificationStoreOptions,
+    options: RedisNotificationStoreOptions,
   ) {
     super();
     this.namespace = `${options.keyPrefix}notifications:`;
+    this.channels = channelsUnder(options.keyPrefix);
   }
 
   async append(drafts: readonly NotificationDraft[]): Promise<Notification[]> {
@@ -71,7 +76,7 @@ export class RedisNotificationStore extends NotificationStore {
     ]);
     const ids = (await this.run(
       APPEND,
-      this.options.channel,
+      this.channels.notifications,
       createdAt.getTime(),
       newEpoch(),
       ...args,
@@ -151,7 +156,7 @@ export class RedisNotificationStore extends NotificationStore {
   }
 
   async markAllRead(userId: string): Promise<void> {
-    await this.run(MARK_ALL_READ, userId);
+    await this.run(MARK_ALL_READ, userId, this.channels.reads);
   }
 
   async prune(cutoff: Date): Promise<number> {
@@ -168,7 +173,10 @@ export class RedisNotificationStore extends NotificationStore {
     return deleted;
   }
 
-  /** Runs a script that changes the user's state of one notification: ARGV user, id, epoch, extra. */
+  /**
+   * Runs a script that changes the user's state of one notification (ARGV user, id, epoch,
+   * reads channel, extra); the script publishes the user on the reads channel when it does.
+   */
   private async change(
     script: LuaScript,
     userId: string,
@@ -177,7 +185,16 @@ export class RedisNotificationStore extends NotificationStore {
   ): Promise<boolean> {
     const id = splitCursor(cursor);
     if (id === null) return false;
-    return (await this.run(script, userId, String(id.sequence), id.epoch, ...extra)) === 1;
+    return (
+      (await this.run(
+        script,
+        userId,
+        String(id.sequence),
+        id.epoch,
+        this.channels.reads,
+        ...extra,
+      )) === 1
+    );
   }
 
   private run(script: LuaScript, ...args: (string | number)[]): Promise<unknown> {

@@ -2,11 +2,13 @@ import type { Redis } from 'ioredis';
 import { formatCursor, parseCursor } from '../../cursor.js';
 import { TimelineDraft, TimelineEvent, TimelineStore } from '../timeline-store.js';
 import { LuaScript } from './lua-script.js';
+import { channelsUnder } from './redis-channels.js';
 
 /**
  * Appends to the workflow's list and publishes each event in the same script, so that
  * every instance sees a timeline in cursor order. An event's cursor is its position in
- * the list (RPUSH answers the new length). Published as `<workflowId>\n<cursor>\n<json>`.
+ * the list (RPUSH answers the new length). Published as `<workflowId>\n<cursor>\n<json>`
+ * (read by decodeTimelineMessage, redis-channels.ts).
  */
 const APPEND = new LuaScript(`
 local ids = {}
@@ -20,23 +22,19 @@ return ids
 
 type Stored = Pick<TimelineEvent, 'type' | 'data'>;
 
-/** Parses a message of the timeline channel. */
-export function parseTimelineMessage(message: string): {
-  workflowId: string;
-  event: TimelineEvent;
-} {
-  const [workflowId, id, json] = splitTwice(message);
-  const { type, data } = JSON.parse(json) as Stored;
-  return { workflowId, event: { id, type, data } };
-}
-
-/** The shared {@link TimelineStore}: one Redis list per workflow. */
+/**
+ * The shared {@link TimelineStore}: one Redis list per workflow. Append publishes every
+ * event on the timelines channel under the key prefix, in the same script.
+ */
 export class RedisTimelineStore extends TimelineStore {
+  private readonly channel: string;
+
   constructor(
     private readonly redis: Redis,
-    private readonly options: { keyPrefix: string; channel: string },
+    private readonly options: { keyPrefix: string },
   ) {
     super();
+    this.channel = channelsUnder(options.keyPrefix).timelines;
   }
 
   async append(workflowId: string, drafts: readonly TimelineDraft[]): Promise<TimelineEvent[]> {
@@ -44,7 +42,7 @@ export class RedisTimelineStore extends TimelineStore {
     const ids = (await APPEND.run(
       this.redis,
       [this.key(workflowId)],
-      [this.options.channel, workflowId, ...stored],
+      [this.channel, workflowId, ...stored],
     )) as string[];
     return drafts.map((draft, i) => ({ id: ids[i], type: draft.type, data: draft.data }));
   }
@@ -70,10 +68,4 @@ export class RedisTimelineStore extends TimelineStore {
   private key(workflowId: string): string {
     return `${this.options.keyPrefix}timeline:${workflowId}`;
   }
-}
-
-function splitTwice(message: string): [string, string, string] {
-  const first = message.indexOf('\n');
-  const second = message.indexOf('\n', first + 1);
-  return [message.slice(0, first), message.slice(first + 1, second), message.slice(second + 1)];
 }

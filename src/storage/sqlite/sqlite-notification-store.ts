@@ -13,6 +13,7 @@ import {
   NotificationStore,
   UnreadCount,
 } from '../notification-store.js';
+import { LocalLiveFeed } from '../memory/local-live-feed.js';
 import { SqliteDatabase } from './sqlite-database.js';
 import { settle } from './settle.js';
 
@@ -42,17 +43,29 @@ const OF_TYPES = `(@types IS NULL OR n.type IN (SELECT value FROM json_each(@typ
   AND n.type NOT IN (SELECT value FROM json_each(@muted))`;
 const PRUNED_THROUGH = 'pruned_through';
 
-/** The embedded {@link NotificationStore}: SQLite through better-sqlite3. */
+/**
+ * The embedded {@link NotificationStore}: SQLite through better-sqlite3. Its writes hand
+ * what they wrote to the in-process feed once committed, in the order they were made.
+ */
 @Injectable()
 export class SqliteNotificationStore extends NotificationStore {
   private readonly statements: ReturnType<typeof prepare>;
 
-  constructor(private readonly database: SqliteDatabase) {
+  constructor(
+    private readonly database: SqliteDatabase,
+    private readonly feed: LocalLiveFeed,
+  ) {
     super();
     this.statements = prepare(database);
   }
 
-  append(drafts: readonly NotificationDraft[]): Promise<Notification[]> {
+  async append(drafts: readonly NotificationDraft[]): Promise<Notification[]> {
+    const stored = await this.write(drafts);
+    this.feed.notificationsAppended(stored);
+    return stored;
+  }
+
+  private write(drafts: readonly NotificationDraft[]): Promise<Notification[]> {
     return settle(() => {
       const createdAt = new Date().toISOString();
       const insert = this.database.db.transaction(() =>
@@ -157,8 +170,8 @@ export class SqliteNotificationStore extends NotificationStore {
     });
   }
 
-  markAllRead(userId: string): Promise<void> {
-    return settle(() => {
+  async markAllRead(userId: string): Promise<void> {
+    await settle(() => {
       this.database.db.transaction(() => {
         const through = this.lastIssued();
         this.statements.setReadThrough.run({ user: userId, through });
@@ -166,6 +179,7 @@ export class SqliteNotificationStore extends NotificationStore {
         this.statements.forgetUnreads.run({ user: userId });
       })();
     });
+    this.feed.readChanged(userId);
   }
 
   prune(cutoff: Date): Promise<number> {
@@ -186,15 +200,16 @@ export class SqliteNotificationStore extends NotificationStore {
   }
 
   /**
-   * Runs `apply` in one transaction if the user can see the notification; false when not
-   * (malformed, another user's, their own, pruned, never issued).
+   * Runs `apply` in one transaction if the user can see the notification, then tells the
+   * live feed that the user's read state changed; false when not (malformed, another
+   * user's, their own, pruned, never issued).
    */
-  private change(
+  private async change(
     userId: string,
     cursor: string,
     apply: (mark: { user: string; id: number }) => void,
   ): Promise<boolean> {
-    return settle(() =>
+    const changed = await settle(() =>
       this.database.db.transaction(() => {
         const id = parseCursor(cursor);
         if (id === null || !this.statements.visible.get({ user: userId, id })) return false;
@@ -202,6 +217,8 @@ export class SqliteNotificationStore extends NotificationStore {
         return true;
       })(),
     );
+    if (changed) this.feed.readChanged(userId);
+    return changed;
   }
 
   private read(mark: { user: string; id: number }): void {

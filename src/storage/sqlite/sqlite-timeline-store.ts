@@ -1,17 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { formatCursor, parseCursor } from '../../cursor.js';
+import { LocalLiveFeed } from '../memory/local-live-feed.js';
 import { TimelineDraft, TimelineEvent, TimelineStore } from '../timeline-store.js';
 import { settle } from './settle.js';
 import { SqliteDatabase } from './sqlite-database.js';
 
-/** The embedded {@link TimelineStore}: one row per event, numbered per workflow. */
+/**
+ * The embedded {@link TimelineStore}: one row per event, numbered per workflow. Appended
+ * events go to the in-process feed once committed, in order.
+ */
 @Injectable()
 export class SqliteTimelineStore extends TimelineStore {
   private readonly last;
   private readonly insert;
   private readonly after;
 
-  constructor(private readonly database: SqliteDatabase) {
+  constructor(
+    private readonly database: SqliteDatabase,
+    private readonly feed: LocalLiveFeed,
+  ) {
     super();
     const { db } = database;
     this.last = db.prepare(
@@ -25,7 +32,13 @@ export class SqliteTimelineStore extends TimelineStore {
     );
   }
 
-  append(workflowId: string, drafts: readonly TimelineDraft[]): Promise<TimelineEvent[]> {
+  async append(workflowId: string, drafts: readonly TimelineDraft[]): Promise<TimelineEvent[]> {
+    const events = await this.write(workflowId, drafts);
+    this.feed.timelineAppended(workflowId, events);
+    return events;
+  }
+
+  private write(workflowId: string, drafts: readonly TimelineDraft[]): Promise<TimelineEvent[]> {
     return settle(() =>
       this.database.db.transaction(() => {
         let { seq } = this.last.get(workflowId) as { seq: number };

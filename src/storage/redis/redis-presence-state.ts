@@ -1,25 +1,23 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { AppConfig } from '../config.js';
-import { KEY_PREFIX, RedisConnections } from '../storage/redis/redis-connections.js';
+import { AppConfig } from '../../config.js';
 import {
   byUserId,
   PresenceHandlers,
   PresenceState,
   type Position,
-  type PresenceEvent,
   type PresentUser,
-} from './presence-state.js';
-import { PRESENCE_SCRIPT } from './redis-presence-script.js';
-
-/** Every instance publishes every document's presence events here, and subscribes once. */
-export const PRESENCE_CHANNEL = `${KEY_PREFIX}presence`;
+} from '../../presence/presence-state.js';
+import { PRESENCE_SCRIPT } from './presence-script.js';
+import { CHANNELS, decodePresenceMessage, encodePresenceMove } from './redis-channels.js';
+import { KEY_PREFIX, RedisConnections } from './redis-connections.js';
 
 /**
  * Presence shared by every instance through Redis (layout and sweeping: see
  * {@link PRESENCE_SCRIPT}). Each instance has a random id and refreshes the members of the
  * users it holds streams of every TTL / 4, so that when it dies without a word its users
- * leave within 1.25 × TTL. Events go through one channel, and each instance routes them to
+ * leave within 1.25 × TTL. Events go through one channel (every instance publishes every
+ * document's events there, and subscribes once), and each instance routes them to
  * its own streams by document; ioredis resubscribes after a reconnect, and because what was
  * published meanwhile is lost, the service is then told to {@link PresenceHandlers.resync}.
  */
@@ -41,9 +39,9 @@ export class RedisPresenceState extends PresenceState implements OnApplicationSh
     super();
     this.ttlMs = config.presenceTtlMs;
     const { subscriber } = redis;
-    // The notification feed listens on this connection too: other channels are not ours.
+    // The live feed (redis-live-feed.ts) listens on this connection too: other channels are not ours.
     subscriber.on('message', (channel: string, message: string) => {
-      if (channel === PRESENCE_CHANNEL) this.receive(message);
+      if (channel === CHANNELS.presence) this.receive(message);
     });
     subscriber.on('ready', () => this.onReady());
   }
@@ -75,7 +73,7 @@ export class RedisPresenceState extends PresenceState implements OnApplicationSh
   }
 
   async move(documentId: string, userId: string, { x, y }: Position): Promise<void> {
-    const event = JSON.stringify({ documentId, type: 'move', userId, x, y });
+    const event = encodePresenceMove(documentId, userId, { x, y });
     await this.run(documentId, 'move', userId, JSON.stringify({ x, y }), event);
   }
 
@@ -109,7 +107,7 @@ export class RedisPresenceState extends PresenceState implements OnApplicationSh
     return PRESENCE_SCRIPT.run(
       this.redis.commands,
       [`${key}members`, `${key}counts`, `${key}positions`],
-      [op, PRESENCE_CHANNEL, documentId, this.ttlMs, ...args],
+      [op, CHANNELS.presence, documentId, this.ttlMs, ...args],
     );
   }
 
@@ -131,7 +129,7 @@ export class RedisPresenceState extends PresenceState implements OnApplicationSh
   private onReady(): void {
     if (!this.handlers) return;
     // Subscribing again is harmless when ioredis already resubscribed by itself.
-    this.redis.subscriber.subscribe(PRESENCE_CHANNEL).catch((error: unknown) => {
+    this.redis.subscriber.subscribe(CHANNELS.presence).catch((error: unknown) => {
       this.logger.error(`Could not subscribe to presence: ${String(error)}`);
     });
     if (this.wasReady) {
@@ -143,20 +141,13 @@ export class RedisPresenceState extends PresenceState implements OnApplicationSh
   }
 
   private receive(message: string): void {
-    let parsed: { documentId?: unknown } & Partial<PresenceEvent>;
+    let decoded: ReturnType<typeof decodePresenceMessage>;
     try {
-      parsed = JSON.parse(message) as typeof parsed;
+      decoded = decodePresenceMessage(message);
     } catch {
       this.logger.warn('Ignored a presence message that is not JSON');
       return;
     }
-    const { documentId, type, userId } = parsed;
-    if (typeof documentId !== 'string' || typeof userId !== 'string') return;
-    if (type === 'move') {
-      const { x, y } = parsed as Position;
-      this.handlers?.event(documentId, { type, userId, x, y });
-    } else if (type === 'join' || type === 'leave') {
-      this.handlers?.event(documentId, { type, userId });
-    }
+    if (decoded) this.handlers?.event(decoded.documentId, decoded.event);
   }
 }

@@ -1,4 +1,4 @@
-import { LuaScript } from '../storage/redis/lua-script.js';
+import { LuaScript } from './lua-script.js';
 
 /**
  * Every presence operation on Redis, as one atomic script. One script rather than one per
@@ -11,7 +11,8 @@ import { LuaScript } from '../storage/redis/lua-script.js';
  *                      holds streams of whom, refreshed by that instance every TTL / 4
  *   KEYS[2] counts     hash user → number of their members: present while above 0
  *   KEYS[3] positions  hash user → JSON position, kept only while the user is present
- * ARGV: op, channel, document id, TTL (ms), then the operation's own arguments.
+ * ARGV: op, channel, document id, TTL (ms), then the operation's own arguments. Events
+ * are published as described in redis-channels.ts.
  *
  * Members whose instance stopped refreshing them (it crashed) are swept by whichever
  * instance next opens a stream on the document or refreshes its own members there; the

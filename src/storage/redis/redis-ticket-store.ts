@@ -1,6 +1,11 @@
 import type { Redis } from 'ioredis';
-import { LuaScript } from '../storage/redis/lua-script.js';
-import { parseGrant, serializeGrant, TicketStore, type TicketGrant } from './ticket-store.js';
+import {
+  parseGrant,
+  serializeGrant,
+  TicketStore,
+  type TicketGrant,
+} from '../../tickets/ticket-store.js';
+import { LuaScript } from './lua-script.js';
 
 /**
  * GET and DEL in one step: of two instances redeeming the same ticket at once, one gets

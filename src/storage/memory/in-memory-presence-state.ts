@@ -6,7 +6,7 @@ import {
   type Position,
   type PresenceEvent,
   type PresentUser,
-} from './presence-state.js';
+} from '../../presence/presence-state.js';
 
 /**
  * Presence for a single process: this instance's streams are all the streams there are,

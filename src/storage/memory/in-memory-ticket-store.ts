@@ -1,5 +1,5 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
-import { TicketStore, type TicketGrant } from './ticket-store.js';
+import { TicketStore, type TicketGrant } from '../../tickets/ticket-store.js';
 
 /** Stream tickets in this process: enough for a single instance (no REDIS_URL). */
 @Injectable()

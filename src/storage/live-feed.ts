@@ -1,0 +1,46 @@
+import type { Notification } from '../notifications/notification.js';
+import type { TimelineEvent } from './timeline-store.js';
+
+/** What an instance does with what the feed brings it; each subscriber takes what it needs. */
+export interface LiveFeedHandlers {
+  /** A stored notification, with its wire JSON (serialized once, when it was stored). */
+  notification?(notification: Notification, json: string): void;
+  /** A user's read state changed somewhere: their unread counts must be refreshed. */
+  read?(userId: string): void;
+  /** An event appended to a workflow's timeline. */
+  timeline?(workflowId: string, event: TimelineEvent): void;
+  /** The feed was interrupted and is back: streams must catch up from the store. */
+  resumed?(): void;
+}
+
+/**
+ * What the stores' writes bring to every instance (this one included): stored
+ * notifications and timeline events, in cursor order and once per instance, and read
+ * state changes. This port only subscribes; nothing publishes through it.
+ *
+ * The writes publish themselves: {@link NotificationStore.append},
+ * {@link TimelineStore.append}, `markRead` and `markAllRead` hand what they wrote to
+ * the feed as part of the write. With Redis the store's script publishes in the same
+ * atomic step as the write, so the order of the channel is the order of the cursors on
+ * every instance; a publish sent by the caller after the write could be overtaken by
+ * another instance's write and publish, and a stream would see cursors out of order.
+ * Embedded, the SQLite store hands its rows to the in-process feed right after its
+ * (synchronous) transaction, in the same order.
+ */
+export abstract class LiveFeed {
+  protected readonly subscribers: LiveFeedHandlers[] = [];
+
+  /** Registers a subscriber of this instance (once per module that streams). */
+  subscribe(handlers: LiveFeedHandlers): void {
+    this.subscribers.push(handlers);
+  }
+
+  protected emit<K extends keyof LiveFeedHandlers>(
+    name: K,
+    ...args: Parameters<NonNullable<LiveFeedHandlers[K]>>
+  ): void {
+    for (const subscriber of this.subscribers) {
+      (subscriber[name] as ((...a: typeof args) => void) | undefined)?.(...args);
+    }
+  }
+}

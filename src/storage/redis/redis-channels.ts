@@ -1,0 +1,91 @@
+import type { Notification } from '../../notifications/notification.js';
+import type { Position, PresenceEvent } from '../../presence/presence-state.js';
+import type { TimelineEvent } from '../timeline-store.js';
+import { KEY_PREFIX } from './redis-connections.js';
+
+/**
+ * Every Redis channel of the service, and the format of its messages. Each message is
+ * published by a Lua script in the same atomic step as the write it announces (so every
+ * instance hears a channel in the order of the writes), and each instance subscribes
+ * once, on its subscriber connection (redis-live-feed.ts, redis-presence-state.ts).
+ *
+ * | channel         | published by                            | message                                  |
+ * | --------------- | --------------------------------------- | ---------------------------------------- |
+ * | `notifications` | notification append (notification-scripts.ts) | the notification's wire JSON, as stored |
+ * | `timelines`     | timeline append (redis-timeline-store.ts) | `<workflowId>\n<cursor>\n<{"type","data"} JSON>` |
+ * | `reads`         | mark read, mark all read (notification-scripts.ts) | the user id                  |
+ * | `presence`      | presence script (presence-script.ts)    | `{"documentId","type","userId"[,"x","y"]}` |
+ *
+ * The scripts build the messages (a cursor is known only inside the script); the
+ * decoders below read them, and {@link encodePresenceMove} builds the one message the
+ * script is handed whole.
+ */
+export interface RedisChannels {
+  notifications: string;
+  timelines: string;
+  reads: string;
+  presence: string;
+}
+
+/** The channels under a key prefix: the service's own, or a test's. */
+export function channelsUnder(keyPrefix: string): RedisChannels {
+  return {
+    notifications: `${keyPrefix}notifications`,
+    timelines: `${keyPrefix}timelines`,
+    reads: `${keyPrefix}reads`,
+    presence: `${keyPrefix}presence`,
+  };
+}
+
+/** The service's channels, under {@link KEY_PREFIX}. */
+export const CHANNELS: RedisChannels = channelsUnder(KEY_PREFIX);
+
+/** A message of the notifications channel: the notification and its wire JSON as is. */
+export function decodeNotificationMessage(message: string): {
+  notification: Notification;
+  json: string;
+} {
+  return { notification: JSON.parse(message) as Notification, json: message };
+}
+
+/** A message of the timelines channel. */
+export function decodeTimelineMessage(message: string): {
+  workflowId: string;
+  event: TimelineEvent;
+} {
+  const first = message.indexOf('\n');
+  const second = message.indexOf('\n', first + 1);
+  const { type, data } = JSON.parse(message.slice(second + 1)) as Omit<TimelineEvent, 'id'>;
+  return {
+    workflowId: message.slice(0, first),
+    event: { id: message.slice(first + 1, second), type, data },
+  };
+}
+
+/** A message of the reads channel: the user whose read state changed. */
+export function decodeReadMessage(message: string): string {
+  return message;
+}
+
+/** The `move` message of the presence channel (join and leave are built by the script). */
+export function encodePresenceMove(documentId: string, userId: string, { x, y }: Position): string {
+  return JSON.stringify({ documentId, type: 'move', userId, x, y });
+}
+
+/**
+ * A message of the presence channel; null when its fields are not those of an event.
+ * Throws (SyntaxError) when it is not JSON.
+ */
+export function decodePresenceMessage(
+  message: string,
+): { documentId: string; event: PresenceEvent } | null {
+  const parsed = JSON.parse(message) as { documentId?: unknown } & Partial<PresenceEvent>;
+  const { documentId, type, userId } = parsed;
+  if (typeof documentId !== 'string' || typeof userId !== 'string') return null;
+  if (type === 'move') {
+    const { x, y } = parsed as Position;
+    return { documentId, event: { type, userId, x, y } };
+  }
+  if (type === 'join' || type === 'leave') return { documentId, event: { type, userId } };
+  return null;
+}
