@@ -74,11 +74,17 @@ async function main(): Promise<void> {
  */
 function runWorkers(count: number, logger: Logger): void {
   let stopping = false;
+  // A worker that failed its shutdown fails the whole stop: a supervisor must hear of it.
+  let failedShutdown = false;
   logger.log(`Starting ${count} workers`);
   for (let i = 0; i < count; i++) cluster.fork();
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      if (code !== 0) {
+        failedShutdown = true;
+        logger.error(`Worker ${worker.process.pid} failed its shutdown (${signal ?? code})`);
+      }
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(failedShutdown ? 1 : 0);
       return;
     }
     logger.error(`Worker ${worker.process.pid} exited (${signal ?? code}); starting another`);

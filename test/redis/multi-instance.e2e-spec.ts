@@ -215,6 +215,34 @@ describeWithRedis('Two instances on one Redis', () => {
     }
   }, 40000);
 
+  it('exits non-zero under WORKERS when a worker fails its shutdown', async () => {
+    const workers = await Instance.start({ REDIS_URL: redis.url, WORKERS: '2' });
+    let stuck: number | null = null;
+    try {
+      await eventually(
+        () => (workers.output.match(/listening on/g) ?? []).length === 2,
+        'both workers to listen',
+        20000,
+      );
+      const pids = [...workers.output.matchAll(/"pid":(\d+)[^\n]*listening on/g)].map((m) =>
+        Number(m[1]),
+      );
+      expect(pids).toHaveLength(2);
+      // A stopped worker cannot shut down; killed once the other has, it has failed its stop.
+      stuck = pids[0];
+      process.kill(stuck, 'SIGSTOP');
+      const exited = workers.stop('SIGTERM');
+      await sleep(500);
+      process.kill(stuck, 'SIGKILL');
+      stuck = null;
+      expect(await exited).toBe(1);
+      expect(workers.output).toMatch(/failed its shutdown/);
+    } finally {
+      if (stuck !== null) process.kill(stuck, 'SIGKILL');
+      await workers.stop('SIGKILL');
+    }
+  }, 40000);
+
   it('streams a workflow timeline on B as it is written on A, and ends it', async () => {
     const { id } = await startWorkflow(a, 'jane', { name: 'Cross-instance', approvers: ['kim'] });
     const onB = new RawStream(`${b.url}/workflows/${id}/stream`, bearer(token('kim')));
