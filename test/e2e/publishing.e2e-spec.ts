@@ -658,6 +658,13 @@ describe('Publishing', () => {
         { ...valid.message, x: 1 },
         /property x should not exist/,
       ],
+      [
+        '/messages',
+        'a recipient of 201 characters',
+        author,
+        { ...valid.message, to: ['v'.repeat(201)] },
+        /\bto\b.*200 characters/,
+      ],
       // POST /workflows
       ['/workflows', 'missing name', author, { approvers: ['victim'] }, /name/],
       ['/workflows', 'missing name (broadcast)', author, {}, /name/],
@@ -711,6 +718,13 @@ describe('Publishing', () => {
         service,
         { type: 'test.bad', title: 't' },
         /recipients/,
+      ],
+      [
+        '/notifications',
+        'a recipient of 201 characters',
+        service,
+        { ...valid.notification, recipients: ['v'.repeat(201)] },
+        /recipients.*at most 200 characters/,
       ],
       ['/notifications', 'missing type', service, { recipients: ['victim'], title: 't' }, /type/],
       [

@@ -15,6 +15,8 @@ import { IsOptionalNotNull } from '../../common-validation.js';
 
 /** Up to this many recipients in one request; more is a broadcast or several requests. */
 export const MAX_RECIPIENTS = 1000;
+/** The longest user id a list may hold (as everywhere user ids are listed). */
+const MAX_USER_ID_LENGTH = 200;
 
 export class PublishNotificationDto {
   /** User ids, or "*" for a broadcast to every user but the caller. */
@@ -85,10 +87,13 @@ function IsRecipients(options?: ValidationOptions): PropertyDecorator {
             new Set(value).size === value.length &&
             value.every(
               (id) =>
-                typeof id === 'string' && id.length > 0 && id.length <= 200 && id !== BROADCAST,
+                typeof id === 'string' &&
+                id.length > 0 &&
+                id.length <= MAX_USER_ID_LENGTH &&
+                id !== BROADCAST,
             )),
         defaultMessage: () =>
-          `recipients must be "*" or an array of 1 to ${MAX_RECIPIENTS} distinct user ids (non-empty strings other than "*")`,
+          `recipients must be "*" or an array of 1 to ${MAX_RECIPIENTS} distinct user ids (non-empty strings of at most ${MAX_USER_ID_LENGTH} characters, other than "*")`,
       },
     },
     options,
