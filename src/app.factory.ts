@@ -57,6 +57,6 @@ export async function createApp(
   setupOpenApi(app);
   // GET / and its files, outside the JWT guard.
   serveDemoPage(app);
-  // The streams end first on app.close(): StreamRegistry.beforeApplicationShutdown.
+  // The streams end first on app.close(): StreamHub.beforeApplicationShutdown.
   return app;
 }

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { AppConfig } from '../config.js';
+import { StreamingModule } from '../streaming/streaming.module.js';
 import { InMemoryPresenceState } from './in-memory-presence-state.js';
 import { PresenceController } from './presence.controller.js';
 import { PresenceState } from './presence-state.js';
@@ -16,6 +17,7 @@ export class PresenceModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: PresenceModule,
+      imports: [StreamingModule],
       controllers: [PresenceController],
       providers: [
         PresenceService,

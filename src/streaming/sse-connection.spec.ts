@@ -34,25 +34,6 @@ describe(SseConnection.name, () => {
       expect(written).toEqual(['retry: 3000\n\n']);
     });
 
-    it('keeps what is sent before it opens and writes it after retry:', () => {
-      const written: string[] = [];
-      const connection = new SseConnection({
-        userId: 'alice',
-        retryMs: 3000,
-        heartbeatMs: 100_000,
-        expiresAt: new Date(T0 + 60_000),
-        onClose: () => undefined,
-      });
-      connection.send('id: 1\ndata: early\n\n', '1');
-      connection.open({ write: (chunk) => written.push(String(chunk)) }, () => undefined);
-      connection.send('id: 2\ndata: later\n\n', '2');
-      expect(written).toEqual([
-        'retry: 3000\n\n',
-        'id: 1\ndata: early\n\n',
-        'id: 2\ndata: later\n\n',
-      ]);
-    });
-
     it('writes a comment every heartbeat interval', () => {
       const { written } = connect();
       jest.advanceTimersByTime(3500);
@@ -125,46 +106,6 @@ describe(SseConnection.name, () => {
     });
   });
 
-  describe('holdLive and goLive', () => {
-    it('holds live events during a replay and sends only those the replay did not carry', () => {
-      const { connection, written } = connect();
-      connection.holdLive('10');
-      connection.send('live-11', '11');
-      connection.send('count', null);
-      connection.send('live-12', '12');
-      connection.replay('replay-11', '11');
-      connection.goLive();
-      expect(written.slice(1)).toEqual(['replay-11', 'count', 'live-12']);
-    });
-
-    it('drops live events at or before the resume cursor', () => {
-      const { connection, written } = connect();
-      connection.holdLive('10');
-      connection.goLive();
-      connection.send('old', '9');
-      connection.send('same', '10');
-      connection.send('new', '11');
-      expect(written.slice(1)).toEqual(['new']);
-    });
-
-    it('never sends a notification twice or out of order once live', () => {
-      const { connection, written } = connect();
-      connection.send('a', '5');
-      connection.send('again', '5');
-      connection.send('older', '4');
-      connection.send('b', '6');
-      expect(written.slice(1)).toEqual(['a', 'b']);
-    });
-
-    it('forgets the resume cursor after a reset', () => {
-      const { connection, written } = connect();
-      connection.holdLive('999');
-      connection.send('held', '3');
-      connection.goLive({ fromScratch: true });
-      expect(written.slice(1)).toEqual(['held']);
-    });
-  });
-
   describe('a slow consumer', () => {
     it('is dropped once its unsent data exceeds maxBufferedBytes, and never written to again', () => {
       let buffered = 0;
@@ -197,44 +138,6 @@ describe(SseConnection.name, () => {
       connection.write('after');
       jest.advanceTimersByTime(5000);
       expect(written).toHaveLength(3);
-    });
-  });
-
-  describe('what it holds behind a replay', () => {
-    function replaying(maxBufferedBytes: number) {
-      const abort = jest.fn<() => void>();
-      const onClose = jest.fn<(connection: SseConnection, reason: string) => void>();
-      const connection = new SseConnection({
-        userId: 'stalled',
-        retryMs: 3000,
-        heartbeatMs: 1000,
-        expiresAt: new Date(T0 + 60_000),
-        maxBufferedBytes,
-        onClose,
-      });
-      connection.open({ write: () => undefined, buffered: () => 0, abort }, () => undefined);
-      connection.holdLive('10');
-      return { connection, abort, onClose };
-    }
-
-    it('counts against maxBufferedBytes: over it, the stream is dropped as a slow consumer', () => {
-      const { connection, abort, onClose } = replaying(100);
-      connection.send('x'.repeat(60), '11');
-      expect(abort).not.toHaveBeenCalled();
-      connection.send('x'.repeat(60), '12');
-      expect(abort).toHaveBeenCalledTimes(1);
-      expect(onClose).toHaveBeenCalledWith(connection, 'slow-consumer');
-      expect(connection.heldBytes).toBe(0);
-    });
-
-    it('no longer counts once it has been sent', () => {
-      const { connection, abort } = replaying(100);
-      connection.send('x'.repeat(60), '11');
-      connection.goLive();
-      connection.holdLive();
-      connection.send('x'.repeat(60), '12');
-      expect(abort).not.toHaveBeenCalled();
-      expect(connection.heldBytes).toBe(60);
     });
   });
 
