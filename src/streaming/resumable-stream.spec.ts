@@ -1,20 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { REPLAY_PAGE, RESET_REASONS, ResumableStream } from './resumable-stream.js';
-import { SseConnection, type SseConnectionOptions } from './sse-connection.js';
-
-const T0 = new Date('2030-01-01T00:00:00.000Z').getTime();
+import { T0, transport } from '../testing/sse-transport.js';
+import type { SseConnection } from './sse-connection.js';
 
 /** A stream over an open connection whose sink records what it is written. */
-function connect(overrides: Partial<SseConnectionOptions> = {}) {
+function connect() {
   const written: string[] = [];
-  const connection = new SseConnection({
-    userId: 'alice',
-    retryMs: 3000,
-    heartbeatMs: 1000,
-    expiresAt: new Date(T0 + 60_000),
-    onClose: () => undefined,
-    ...overrides,
-  });
+  const connection = transport();
   connection.open({ write: (chunk) => written.push(String(chunk)) }, () => undefined);
   return { connection: new ResumableStream(connection, 'alice'), written };
 }
@@ -30,16 +22,10 @@ describe(ResumableStream.name, () => {
   describe('send', () => {
     it('keeps what is sent before it opens and writes it after retry:', () => {
       const written: string[] = [];
-      const transport = new SseConnection({
-        userId: 'alice',
-        retryMs: 3000,
-        heartbeatMs: 100_000,
-        expiresAt: new Date(T0 + 60_000),
-        onClose: () => undefined,
-      });
-      const connection = new ResumableStream(transport, 'alice');
+      const unopened = transport({ heartbeatMs: 100_000 });
+      const connection = new ResumableStream(unopened, 'alice');
       connection.send('id: 1\ndata: early\n\n', '1');
-      transport.open({ write: (chunk) => written.push(String(chunk)) }, () => undefined);
+      unopened.open({ write: (chunk) => written.push(String(chunk)) }, () => undefined);
       connection.send('id: 2\ndata: later\n\n', '2');
       expect(written).toEqual([
         'retry: 3000\n\n',
@@ -101,18 +87,11 @@ describe(ResumableStream.name, () => {
     function replaying(maxBufferedBytes: number) {
       const abort = jest.fn<() => void>();
       const onClose = jest.fn<(connection: SseConnection, reason: string) => void>();
-      const transport = new SseConnection({
-        userId: 'stalled',
-        retryMs: 3000,
-        heartbeatMs: 1000,
-        expiresAt: new Date(T0 + 60_000),
-        maxBufferedBytes,
-        onClose,
-      });
-      transport.open({ write: () => undefined, buffered: () => 0, abort }, () => undefined);
-      const connection = new ResumableStream(transport, 'stalled');
+      const stalled = transport({ userId: 'stalled', maxBufferedBytes, onClose });
+      stalled.open({ write: () => undefined, buffered: () => 0, abort }, () => undefined);
+      const connection = new ResumableStream(stalled, 'stalled');
       connection.holdLive('10');
-      return { connection, transport, abort, onClose };
+      return { connection, transport: stalled, abort, onClose };
     }
 
     it('counts against maxBufferedBytes: over it, the stream is dropped as a slow consumer', () => {

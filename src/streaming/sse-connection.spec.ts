@@ -1,21 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
+import { T0, transport } from '../testing/sse-transport.js';
 import { SseConnection, type SseConnectionOptions } from './sse-connection.js';
-
-const T0 = new Date('2030-01-01T00:00:00.000Z').getTime();
 
 function connect(overrides: Partial<SseConnectionOptions> = {}) {
   const written: string[] = [];
   const onClose = jest.fn<(connection: SseConnection, reason: string) => void>();
   const endResponse = jest.fn<() => void>();
-  const connection = new SseConnection({
-    userId: 'alice',
-    retryMs: 3000,
-    heartbeatMs: 1000,
-    expiresAt: new Date(T0 + 60_000),
-    onClose,
-    ...overrides,
-  });
+  const connection = transport({ onClose, ...overrides });
   connection.open({ write: (chunk) => written.push(String(chunk)) }, endResponse);
   return { connection, written, onClose, endResponse };
 }
@@ -112,14 +104,7 @@ describe(SseConnection.name, () => {
       const written: string[] = [];
       const abort = jest.fn<() => void>();
       const onClose = jest.fn<(connection: SseConnection, reason: string) => void>();
-      const connection = new SseConnection({
-        userId: 'slow',
-        retryMs: 3000,
-        heartbeatMs: 1000,
-        expiresAt: new Date(T0 + 60_000),
-        maxBufferedBytes: 100,
-        onClose,
-      });
+      const connection = transport({ userId: 'slow', maxBufferedBytes: 100, onClose });
       const sink = {
         write: (chunk: string) => {
           written.push(chunk);
@@ -152,13 +137,7 @@ describe(SseConnection.name, () => {
       const written: string[] = [];
       const abort = jest.fn<() => void>();
       const onClose = jest.fn<(connection: SseConnection, reason: string) => void>();
-      const connection = new SseConnection({
-        userId: 'alice',
-        retryMs: 3000,
-        heartbeatMs: 1000,
-        expiresAt: new Date(T0 + 60_000),
-        onClose,
-      });
+      const connection = transport({ onClose });
       const sink = {
         write: (chunk: string) => {
           if (chunk.startsWith(':')) throw new Error('the heartbeat broke');
@@ -186,13 +165,7 @@ describe(SseConnection.name, () => {
 
     it('starts no timer when its first write fails', () => {
       const onClose = jest.fn<(connection: SseConnection, reason: string) => void>();
-      const connection = new SseConnection({
-        userId: 'alice',
-        retryMs: 3000,
-        heartbeatMs: 1000,
-        expiresAt: new Date(T0 + 60_000),
-        onClose,
-      });
+      const connection = transport({ onClose });
       const sink = {
         write: () => {
           throw new Error('the socket is gone');
