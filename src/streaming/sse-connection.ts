@@ -19,7 +19,7 @@ export interface SseSink {
 
 export interface SseConnectionOptions {
   userId: string;
-  /** What its log lines call the stream (`workflow:42`, say); its user by default. */
+  /** What its log lines call the stream (its user, workflow or document id); its user by default. */
   key?: string;
   /**
    * What the stream may hold beyond which the client is dropped as a slow consumer (it
