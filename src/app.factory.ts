@@ -57,6 +57,8 @@ export async function createApp(
   setupOpenApi(app);
   // GET / and its files, outside the JWT guard.
   serveDemoPage(app);
-  // The streams end first on app.close(): StreamRegistry.beforeApplicationShutdown.
+  // The streams end first on app.close(): presence streams in PresenceService.onModuleDestroy
+  // (their users leave while the shared state still takes it), every other one in
+  // StreamHub.beforeApplicationShutdown.
   return app;
 }

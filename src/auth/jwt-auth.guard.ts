@@ -5,10 +5,10 @@ import {
   Injectable,
   UnauthorizedException,
 } from '@nestjs/common';
-import { SSE_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { AppConfig } from '../config.js';
+import { isSseRoute } from '../streaming/nest-sse-internals.js';
 import { StreamTickets } from '../tickets/stream-tickets.service.js';
 import { ticketFrom } from '../tickets/ticket-source.js';
 import type { AuthUser } from './auth-user.js';
@@ -43,7 +43,7 @@ export class JwtAuthGuard implements CanActivate {
     if (isPublic) return true;
     const request = context.switchToHttp().getRequest<Request & { user?: AuthUser }>();
     const ticket = ticketFrom(request);
-    if (ticket !== null && this.reflector.get<boolean>(SSE_METADATA, context.getHandler())) {
+    if (ticket !== null && isSseRoute(this.reflector, context.getHandler())) {
       request.user = await this.tickets.redeem(ticket);
       return true;
     }

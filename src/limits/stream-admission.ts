@@ -11,8 +11,8 @@ import { MetricsService } from '../metrics/metrics.service.js';
 /**
  * Counts the open streams of every kind (notifications, timelines, presence) on this
  * instance against MAX_STREAMS and, per user, MAX_STREAMS_PER_USER: the contract's
- * limits are on streams "of any kind", so the three stream services share these
- * counts instead of each keeping its own. It also keeps the open-streams gauge.
+ * limits are on streams "of any kind", so the StreamHub, which opens every stream,
+ * admits each here against one set of counts. It also keeps the open-streams gauge.
  */
 @Injectable()
 export class StreamAdmission {

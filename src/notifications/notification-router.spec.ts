@@ -1,7 +1,8 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import { MetricsService } from '../metrics/metrics.service.js';
-import type { SseConnection } from '../streaming/sse-connection.js';
-import { StreamRegistry } from '../streaming/stream-registry.js';
+import type { ResumableStream } from '../streaming/resumable-stream.js';
+import type { StreamHub } from '../streaming/stream-hub.js';
+import type { StreamRegistry } from '../streaming/stream-registry.js';
 import { strictFake } from '../testing/strict-fake.js';
 import { BROADCAST, type Notification } from './notification.js';
 import { frameNotification, NotificationRouter } from './notification-router.js';
@@ -24,17 +25,17 @@ function notification(recipient: string, actorId: string | null = 'carol'): Noti
 
 /** A stream of `userId` that records what it was sent: (chunk, cursor, ifDropped). */
 function connection(userId: string) {
-  const send = jest.fn<SseConnection['send']>();
-  return { send, connection: strictFake<SseConnection>(`stream of ${userId}`, { userId, send }) };
+  const send = jest.fn<ResumableStream['send']>();
+  return { send, connection: strictFake<ResumableStream>(`stream of ${userId}`, { userId, send }) };
 }
 
 /**
  * The router with unread counts that give `counts[userId]` as a user's new count frame
  * (none for others), and a registry whose broadcast reaches `everyone`.
  */
-function setup(counts: Record<string, string> = {}, everyone: SseConnection[] = []) {
+function setup(counts: Record<string, string> = {}, everyone: ResumableStream[] = []) {
   const calls: string[] = [];
-  const sendToUser = jest.fn<StreamRegistry['sendToUser']>(() => 2);
+  const sendTo = jest.fn<StreamRegistry['sendTo']>(() => 2);
   const sendToAll = jest.fn<StreamRegistry['sendToAll']>((send, exceptUserId) => {
     const reached = everyone.filter((stream) => stream.userId !== exceptUserId);
     reached.forEach(send);
@@ -49,41 +50,38 @@ function setup(counts: Record<string, string> = {}, everyone: SseConnection[] = 
     },
   });
   const router = new NotificationRouter(
-    strictFake<StreamRegistry>('streams', { sendToUser, sendToAll }),
+    strictFake<StreamHub>('hub', {
+      users: strictFake<StreamRegistry>('streams', { sendTo, sendToAll }),
+    }),
     unread,
     strictFake<MetricsService>('metrics', { delivered }),
   );
-  return { router, sendToUser, sendToAll, delivered, calls };
+  return { router, sendTo, sendToAll, delivered, calls };
 }
 
 describe(NotificationRouter.name, () => {
   describe('deliver', () => {
     it("sends a user's notification to that user's streams, with its cursor", () => {
-      const { router, sendToUser } = setup();
+      const { router, sendTo } = setup();
       const sent = notification('alice');
       router.deliver(sent, JSON.stringify(sent));
-      expect(sendToUser).toHaveBeenCalledTimes(1);
-      expect(sendToUser).toHaveBeenCalledWith('alice', frameNotification(sent), '42', null);
+      expect(sendTo).toHaveBeenCalledTimes(1);
+      expect(sendTo).toHaveBeenCalledWith('alice', frameNotification(sent), '42', null);
     });
 
     it('frames the wire JSON it is given, not a new serialization', () => {
-      const { router, sendToUser } = setup();
+      const { router, sendTo } = setup();
       router.deliver(notification('alice'), '{"as":"published"}');
-      expect(sendToUser.mock.calls[0][1]).toBe(
+      expect(sendTo.mock.calls[0][1]).toBe(
         'id: 42\nevent: message.created\ndata: {"as":"published"}\n\n',
       );
     });
 
     it("adds the recipient's new unread count to the same write, or alone if it is dropped", () => {
-      const { router, sendToUser } = setup({ alice: COUNT });
+      const { router, sendTo } = setup({ alice: COUNT });
       const sent = notification('alice');
       router.deliver(sent, JSON.stringify(sent));
-      expect(sendToUser).toHaveBeenCalledWith(
-        'alice',
-        frameNotification(sent) + COUNT,
-        '42',
-        COUNT,
-      );
+      expect(sendTo).toHaveBeenCalledWith('alice', frameNotification(sent) + COUNT, '42', COUNT);
     });
 
     it('moves the unread counts before it reads them', () => {
@@ -94,10 +92,10 @@ describe(NotificationRouter.name, () => {
     });
 
     it('sends nothing to actors about their own action', () => {
-      const { router, sendToUser, sendToAll, delivered } = setup();
+      const { router, sendTo, sendToAll, delivered } = setup();
       const sent = notification('alice', 'alice');
       router.deliver(sent, JSON.stringify(sent));
-      expect(sendToUser).not.toHaveBeenCalled();
+      expect(sendTo).not.toHaveBeenCalled();
       expect(sendToAll).not.toHaveBeenCalled();
       expect(delivered).toHaveBeenCalledWith(0, expect.any(Number));
     });

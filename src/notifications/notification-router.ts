@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { frameEvent } from '../streaming/sse-frame.js';
-import { SendToStream, StreamRegistry } from '../streaming/stream-registry.js';
+import { StreamHub } from '../streaming/stream-hub.js';
+import type { SendToStream, StreamRegistry } from '../streaming/stream-registry.js';
 import { BROADCAST, Notification } from './notification.js';
 import { UnreadCounts } from './unread-counts.js';
 
@@ -12,11 +13,16 @@ import { UnreadCounts } from './unread-counts.js';
  */
 @Injectable()
 export class NotificationRouter {
+  /** The notification streams, by user. */
+  private readonly streams: StreamRegistry;
+
   constructor(
-    private readonly streams: StreamRegistry,
+    hub: StreamHub,
     private readonly unread: UnreadCounts,
     private readonly metrics: MetricsService,
-  ) {}
+  ) {
+    this.streams = hub.users;
+  }
 
   /** `json` is the notification's wire JSON, serialized once when it was published. */
   deliver(notification: Notification, json: string): void {
@@ -33,7 +39,7 @@ export class NotificationRouter {
       const { recipient } = notification;
       const count = this.unread.frameAfter(recipient, notification.id);
       const withCount = count === null ? frame : frame + count;
-      streams = this.streams.sendToUser(recipient, withCount, notification.id, count);
+      streams = this.streams.sendTo(recipient, withCount, notification.id, count);
     }
     this.metrics.delivered(streams, receivedAt);
   }
@@ -52,15 +58,15 @@ function sendWithCounts(
 ): SendToStream {
   const plain = Buffer.from(frame);
   const combined = new Map<string, Buffer>();
-  return (connection) => {
-    const count = countFrame(connection.userId);
+  return (stream) => {
+    const count = countFrame(stream.userId);
     if (count === null) {
-      connection.send(plain, cursor);
+      stream.send(plain, cursor);
       return;
     }
     let both = combined.get(count);
     if (!both) combined.set(count, (both = Buffer.from(frame + count)));
-    connection.send(both, cursor, count);
+    stream.send(both, cursor, count);
   };
 }
 

@@ -2,79 +2,42 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Observable } from 'rxjs';
 import type { AuthUser } from '../auth/auth-user.js';
-import { AppConfig } from '../config.js';
 import { cursorEpoch, splitCursor } from '../cursor.js';
-import { StreamAdmission } from '../limits/stream-admission.js';
-import { logStreamOpened } from '../logging/stream-log.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { NotificationStore } from '../storage/notification-store.js';
-import { SseConnection } from '../streaming/sse-connection.js';
-import { frameControl } from '../streaming/sse-frame.js';
-import { serveSse } from '../streaming/sse-observable.js';
-import { StreamRegistry } from '../streaming/stream-registry.js';
+import type { ResetReason, ResumableStream } from '../streaming/resumable-stream.js';
+import { StreamHub } from '../streaming/stream-hub.js';
 import { frameNotification } from './notification-router.js';
 import { UnreadCounts, unreadFrame } from './unread-counts.js';
 
-/** Notifications read from the store per query while replaying. */
-const REPLAY_PAGE = 500;
-
 /**
- * Opens a user's notification stream, within the per-user and per-instance limits,
- * and resumes it: live delivery is held from the moment the stream is registered,
- * the store replays what came after the client's cursor, then the held events that
- * the replay did not carry go out and the stream is live. No gap, no duplicate.
+ * What a user's notification stream sends (the hub opens, admits and closes it): the
+ * unread count, then what came after the client's cursor, replayed from the store while
+ * live delivery is held (see ResumableStream), then live. No gap, no duplicate. It also
+ * follows the store's history, catching every stream up after an outage or a lost history.
  */
 @Injectable()
 export class NotificationStreamsService {
   private readonly logger = new Logger(NotificationStreamsService.name);
-  /**
-   * Each stream's replays run one after another: a catch-up that started while the
-   * stream's own resume was still replaying would otherwise release held events early.
-   */
-  private readonly replays = new WeakMap<SseConnection, Promise<void>>();
   /** The epoch of the store's history, as of the last notification the feed brought. */
   private epoch: string | null = null;
 
   constructor(
-    private readonly config: AppConfig,
-    private readonly registry: StreamRegistry,
+    private readonly hub: StreamHub,
     private readonly store: NotificationStore,
     private readonly unread: UnreadCounts,
     private readonly metrics: MetricsService,
-    private readonly admission: StreamAdmission,
   ) {}
 
   /** `lastEventId`: the client's cursor (Last-Event-ID), or null for a fresh stream. */
   open(user: AuthUser, response: Response, lastEventId: string | null): Observable<never> {
-    const release = this.admission.admit(user.id);
-    const logClosed = logStreamOpened(this.logger, {
-      kind: 'notifications',
-      userId: user.id,
-      resumed: lastEventId !== null,
-    });
-    const connection = new SseConnection({
-      userId: user.id,
-      retryMs: this.config.retryMs,
-      heartbeatMs: this.config.heartbeatMs,
-      maxBufferedBytes: this.config.maxBufferedBytes,
-      expiresAt: user.expiresAt,
-      onClose: (closed, reason) => {
-        this.registry.remove(closed);
-        release();
-        this.unread.forget(closed.userId);
-        if (reason === 'slow-consumer') this.metrics.slowConsumersDropped.inc();
-        logClosed(reason);
-      },
-    });
-    // Held before it is registered, so that nothing published from now on is missed.
-    connection.holdLive(lastEventId);
-    // Registered now, not on subscribe, so that concurrent opens count against the limit.
-    this.registry.add(connection);
-    return serveSse(
+    return this.hub.open(this.hub.users, user.id, {
+      user,
       response,
-      connection,
-      () => void this.inTurn(connection, () => this.start(connection, lastEventId)),
-    );
+      lastEventId,
+      onOpen: (stream) => void stream.inTurn(() => this.start(stream, lastEventId)),
+      onClose: (stream) => this.unread.forget(stream.userId),
+    }).served;
   }
 
   /**
@@ -82,9 +45,7 @@ export class NotificationStreamsService {
    * the last notification it sent, with live delivery held meanwhile as on a resume.
    */
   async catchUpAll(): Promise<void> {
-    await Promise.all(
-      [...this.registry.connections()].map((connection) => this.catchUp(connection)),
-    );
+    await Promise.all([...this.hub.users.connections()].map((stream) => this.catchUp(stream)));
   }
 
   /**
@@ -97,11 +58,11 @@ export class NotificationStreamsService {
     const epoch = cursorEpoch(cursor);
     if (epoch === null || epoch === this.epoch) return;
     this.epoch = epoch;
-    for (const connection of this.registry.connections()) {
-      const position = connection.position;
+    for (const stream of this.hub.users.connections()) {
+      const position = stream.position;
       if (position === null || cursorEpoch(position) === epoch) continue;
-      connection.holdLive();
-      void this.catchUp(connection);
+      stream.holdLive();
+      void this.catchUp(stream);
     }
   }
 
@@ -110,20 +71,20 @@ export class NotificationStreamsService {
    * live delivery held meanwhile as on a resume; when the store no longer knows that
    * notification (its history was lost or rolled back), resets the stream first.
    */
-  private catchUp(connection: SseConnection): Promise<void> {
-    return this.inTurn(connection, async () => {
-      connection.holdLive();
+  private catchUp(stream: ResumableStream): Promise<void> {
+    return stream.inTurn(async () => {
+      stream.holdLive();
       try {
-        const position = connection.position;
+        const position = stream.position;
         if (position !== null && (await this.store.cursorState(position)) === 'unknown') {
-          await this.restart(connection, position);
+          await this.restart(stream, position);
         } else {
-          await this.replayAfter(connection, position ?? '0');
+          await this.replayAfter(stream, position ?? '0');
         }
       } catch (error) {
-        this.logger.error(`Catch-up of ${connection.userId} failed: ${String(error)}`);
+        this.logger.error(`Catch-up of ${stream.userId} failed: ${String(error)}`);
         this.metrics.storageError('stream');
-        connection.end('error');
+        stream.end('error');
       }
     });
   }
@@ -134,83 +95,59 @@ export class NotificationStreamsService {
    * which, being a cursor of the lost history, is all of the new one (and nothing for a
    * history rolled back below it, where what comes live from now on is new).
    */
-  private async restart(connection: SseConnection, lost: string): Promise<void> {
-    const { userId } = connection;
+  private async restart(stream: ResumableStream, lost: string): Promise<void> {
+    const { userId } = stream;
     const latestId = await this.store.latestCursor(userId);
     const unread = await this.unread.reload(userId);
-    connection.write(frameControl('reset', { reason: HISTORY_LOST, latestId }));
+    stream.reset('historyLost', latestId);
     this.metrics.resets.inc();
-    connection.write(unreadFrame(unread.count));
+    stream.write(unreadFrame(unread.count));
     // The old cursors say nothing about the new history: nothing held is a duplicate.
-    connection.holdLive(null);
-    connection.markStartPoint(unread.asOf);
-    await this.replayAfter(connection, lost);
+    stream.holdLive(null);
+    stream.markStartPoint(unread.asOf);
+    await this.replayAfter(stream, lost);
   }
 
-  /** Runs `task` once the stream's previous replay, if any, has finished. */
-  private inTurn(connection: SseConnection, task: () => Promise<void>): Promise<void> {
-    const turn = (this.replays.get(connection) ?? Promise.resolve()).then(task);
-    this.replays.set(
-      connection,
-      turn.catch(() => undefined),
-    );
-    return turn;
-  }
-
-  private async start(connection: SseConnection, lastEventId: string | null): Promise<void> {
+  private async start(stream: ResumableStream, lastEventId: string | null): Promise<void> {
     try {
-      const reset =
-        lastEventId === null ? null : await this.resetFor(connection.userId, lastEventId);
-      const unread = await this.unread.current(connection.userId);
-      connection.markStartPoint(unread.asOf);
+      const reset = lastEventId === null ? null : await this.resetFor(stream.userId, lastEventId);
+      const unread = await this.unread.current(stream.userId);
+      stream.markStartPoint(unread.asOf);
       // The contract puts a reset first, before anything else the stream says.
       if (reset) {
-        connection.write(reset);
+        stream.reset(reset.reason, reset.latestId);
         this.metrics.resets.inc();
       }
-      connection.write(unreadFrame(unread.count));
-      if (lastEventId === null) connection.goLive();
-      else if (reset) connection.goLive({ fromScratch: true });
-      else await this.replayAfter(connection, lastEventId);
+      stream.write(unreadFrame(unread.count));
+      if (lastEventId === null) stream.goLive();
+      else if (reset) stream.goLive({ fromScratch: true });
+      else await this.replayAfter(stream, lastEventId);
     } catch (error) {
       // The client reconnects with its cursor and tries again.
-      this.logger.error(`Could not start the stream of ${connection.userId}: ${String(error)}`);
+      this.logger.error(`Could not start the stream of ${stream.userId}: ${String(error)}`);
       this.metrics.storageError('stream');
-      connection.end('error');
+      stream.end('error');
     }
   }
 
-  /** The `reset` frame for a cursor that cannot be resumed from, or null when it can. */
-  private async resetFor(userId: string, lastEventId: string): Promise<string | null> {
+  /** Why a cursor cannot be resumed from, with the newest cursor; null when it can. */
+  private async resetFor(
+    userId: string,
+    lastEventId: string,
+  ): Promise<{ reason: ResetReason; latestId: string | null } | null> {
     const state =
       splitCursor(lastEventId) === null ? 'malformed' : await this.store.cursorState(lastEventId);
     if (state === 'ok') return null;
-    const latestId = await this.store.latestCursor(userId);
-    return frameControl('reset', { reason: RESET_REASONS[state], latestId });
+    return { reason: state, latestId: await this.store.latestCursor(userId) };
   }
 
   /** Replays the user's notifications after `cursor`, then releases held live events. */
-  private async replayAfter(connection: SseConnection, cursor: string): Promise<void> {
-    let after = cursor;
-    while (connection.isOpen) {
-      const page = await this.store.readAfter(connection.userId, after, REPLAY_PAGE);
-      for (const notification of page) {
-        connection.replay(frameNotification(notification), notification.id);
-        await connection.drained();
-      }
-      this.metrics.replayed.inc(page.length);
-      if (page.length < REPLAY_PAGE) break;
-      after = page[page.length - 1].id;
-    }
-    connection.goLive();
+  private replayAfter(stream: ResumableStream, cursor: string): Promise<void> {
+    return stream.replayThenLive(
+      (after, limit) => this.store.readAfter(stream.userId, after ?? '0', limit),
+      (notification) => frameNotification(notification),
+      cursor,
+      (page) => this.metrics.replayed.inc(page.length),
+    );
   }
 }
-
-const HISTORY_LOST =
-  'The store lost notifications this stream had sent (it restarted without its data)';
-
-const RESET_REASONS = {
-  malformed: 'The Last-Event-ID is not a cursor of this service',
-  unknown: 'The Last-Event-ID is unknown to this service',
-  expired: 'The Last-Event-ID is older than the notifications kept',
-} as const;

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { StreamRegistry } from '../streaming/stream-registry.js';
+import { StreamingModule } from '../streaming/streaming.module.js';
 import { NotifyOnDomainEventsListener } from './notify-on-domain-events.listener.js';
 import { FeedListener } from './feed-listener.js';
 import { InboxService } from './inbox.service.js';
@@ -11,9 +11,9 @@ import { NotificationsController } from './notifications.controller.js';
 import { NotificationsService } from './notifications.service.js';
 
 @Module({
+  imports: [StreamingModule],
   controllers: [NotificationsController],
   providers: [
-    StreamRegistry,
     NotificationRouter,
     NotificationsService,
     NotificationStreamsService,
@@ -23,6 +23,6 @@ import { NotificationsService } from './notifications.service.js';
     RetentionService,
     FeedListener,
   ],
-  exports: [StreamRegistry, UnreadCounts],
+  exports: [UnreadCounts],
 })
 export class NotificationsModule {}

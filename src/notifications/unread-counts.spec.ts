@@ -1,6 +1,7 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import { NotificationStore, type UnreadCount } from '../storage/notification-store.js';
-import { StreamRegistry } from '../streaming/stream-registry.js';
+import type { StreamHub } from '../streaming/stream-hub.js';
+import type { StreamRegistry } from '../streaming/stream-registry.js';
 import { strictFake } from '../testing/strict-fake.js';
 import { BROADCAST, type Notification } from './notification.js';
 import { UnreadCounts, unreadFrame } from './unread-counts.js';
@@ -16,13 +17,14 @@ function setup(counts: Record<string, UnreadCount>, streaming: string[] = []) {
     if (!count) throw new Error(`No count for ${userId} in this test`);
     return Promise.resolve({ ...count });
   });
-  const sendToUser = jest.fn<StreamRegistry['sendToUser']>(() => 1);
+  const sendTo = jest.fn<StreamRegistry['sendTo']>(() => 1);
   const store = strictFake<NotificationStore>('store', { unreadCount });
   const streams = strictFake<StreamRegistry>('streams', {
     countFor: (userId) => (open.has(userId) ? 1 : 0),
-    sendToUser,
+    sendTo,
   });
-  return { counts: new UnreadCounts(store, streams), unreadCount, sendToUser, open };
+  const hub = strictFake<StreamHub>('hub', { users: streams });
+  return { counts: new UnreadCounts(store, hub), unreadCount, sendTo, open };
 }
 
 function notification(
@@ -72,7 +74,7 @@ describe(UnreadCounts.name, () => {
         unreadCount: () => new Promise((resolve) => answers.push(resolve)),
       });
       const streams = strictFake<StreamRegistry>('streams', { countFor: () => 1 });
-      const counts = new UnreadCounts(store, streams);
+      const counts = new UnreadCounts(store, strictFake<StreamHub>('hub', { users: streams }));
       const first = counts.current('alice');
       const late = counts.current('alice');
       answers[0]({ count: 2, asOf: '7' });
@@ -146,9 +148,9 @@ describe(UnreadCounts.name, () => {
 
   describe('recount', () => {
     it("recounts from the store and tells the user's streams", async () => {
-      const { counts, sendToUser } = setup({ alice: { count: 1, asOf: '3' } }, ['alice']);
+      const { counts, sendTo } = setup({ alice: { count: 1, asOf: '3' } }, ['alice']);
       expect(await counts.recount('alice')).toBe(1);
-      expect(sendToUser).toHaveBeenCalledWith('alice', unreadFrame(1));
+      expect(sendTo).toHaveBeenCalledWith('alice', unreadFrame(1));
       expect(await counts.current('alice')).toEqual({ count: 1, asOf: '3' });
     });
 
@@ -163,9 +165,9 @@ describe(UnreadCounts.name, () => {
     });
 
     it('sends nothing and follows nobody for a user without streams', async () => {
-      const { counts, sendToUser } = setup({ alice: { count: 1, asOf: '3' } });
+      const { counts, sendTo } = setup({ alice: { count: 1, asOf: '3' } });
       expect(await counts.recount('alice')).toBe(1);
-      expect(sendToUser).not.toHaveBeenCalled();
+      expect(sendTo).not.toHaveBeenCalled();
       expect(counts.size).toBe(0);
     });
   });

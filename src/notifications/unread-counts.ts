@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { isAfter, sameHistory } from '../cursor.js';
 import { NotificationStore } from '../storage/notification-store.js';
 import { frameControl } from '../streaming/sse-frame.js';
-import { StreamRegistry } from '../streaming/stream-registry.js';
+import { StreamHub } from '../streaming/stream-hub.js';
+import type { StreamRegistry } from '../streaming/stream-registry.js';
 import { BROADCAST, Notification } from './notification.js';
 
 export interface Tally {
@@ -23,10 +24,15 @@ export class UnreadCounts {
   /** Users being recounted after a lost history; true when another recount must follow. */
   private readonly recounting = new Map<string, boolean>();
 
+  /** The notification streams, by user. */
+  private readonly streams: StreamRegistry;
+
   constructor(
     private readonly store: NotificationStore,
-    private readonly streams: StreamRegistry,
-  ) {}
+    hub: StreamHub,
+  ) {
+    this.streams = hub.users;
+  }
 
   /**
    * The user's count and the newest cursor it includes, from the cache or the store
@@ -102,8 +108,7 @@ export class UnreadCounts {
   /** Something was read: recount from the store and tell the user's streams. */
   async recount(userId: string): Promise<number> {
     const tally = await this.reload(userId);
-    if (this.streams.countFor(userId) > 0)
-      this.streams.sendToUser(userId, unreadFrame(tally.count));
+    if (this.streams.countFor(userId) > 0) this.streams.sendTo(userId, unreadFrame(tally.count));
     return tally.count;
   }
 

@@ -2,20 +2,17 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import type { Response } from 'express';
 import type { Observable } from 'rxjs';
 import type { AuthUser } from '../auth/auth-user.js';
-import { AppConfig } from '../config.js';
-import { StreamAdmission } from '../limits/stream-admission.js';
-import { MetricsService } from '../metrics/metrics.service.js';
-import { endForShutdown } from '../streaming/end-for-shutdown.js';
-import { SseConnection } from '../streaming/sse-connection.js';
+import type { ResumableStream } from '../streaming/resumable-stream.js';
 import { frameControl } from '../streaming/sse-frame.js';
-import { serveSse } from '../streaming/sse-observable.js';
-import { DocumentStreams } from './document-streams.js';
+import { StreamHub } from '../streaming/stream-hub.js';
+import { DocumentPresence } from './document-presence.js';
 import { PresenceState, type Position, type PresentUser } from './presence-state.js';
 
 /**
- * This instance's presence streams (CONTRACT.md, "Resource streams"): opens them, counts
- * them per document and user, and hands the shared {@link PresenceState} a user's first
- * and last stream here. Presence never touches the notification store: it is ephemeral.
+ * What this instance's presence streams send (CONTRACT.md, "Resource streams"; the hub
+ * opens, counts and closes them, by document): a snapshot, then joins, leaves and moves.
+ * It hands the shared {@link PresenceState} a user's first and last stream on a document
+ * here. Presence never touches the notification store: it is ephemeral.
  *
  * A stream's presence is recorded before its response starts, so that a client may move
  * as soon as its EventSource is open. Live events are held from the moment the stream is
@@ -25,15 +22,14 @@ import { PresenceState, type Position, type PresentUser } from './presence-state
 @Injectable()
 export class PresenceService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(PresenceService.name);
-  private readonly documents = new Map<string, DocumentStreams>();
+  /** What each document with a presence stream here is sent (moves being coalesced). */
+  private readonly documents = new Map<string, DocumentPresence>();
   /** Exits not yet written to the shared state; shutdown waits for them. */
   private readonly pendingExits = new Set<Promise<void>>();
 
   constructor(
-    private readonly config: AppConfig,
+    private readonly hub: StreamHub,
     private readonly state: PresenceState,
-    private readonly admission: StreamAdmission,
-    private readonly metrics: MetricsService,
   ) {}
 
   onModuleInit(): void {
@@ -44,45 +40,44 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  /** Ends every presence stream, so that clients reconnect (elsewhere) and users leave. */
+  /**
+   * Ends every presence stream, so that clients reconnect (elsewhere) and users leave:
+   * here, before the hub ends the other streams, while the shared state still takes the
+   * exits.
+   */
   async onModuleDestroy(): Promise<void> {
-    await endForShutdown(this.all());
+    await this.hub.documents.endAll();
     await Promise.allSettled([...this.pendingExits]);
   }
 
   async open(user: AuthUser, documentId: string, response: Response): Promise<Observable<never>> {
-    const release = this.admission.admit(user.id);
-    const connection = new SseConnection({
-      userId: user.id,
-      retryMs: this.config.retryMs,
-      heartbeatMs: this.config.heartbeatMs,
-      maxBufferedBytes: this.config.maxBufferedBytes,
-      expiresAt: user.expiresAt,
-      onClose: (closed, reason) => {
-        this.remove(documentId, closed);
-        release();
-        if (reason === 'slow-consumer') this.metrics.slowConsumersDropped.inc();
-      },
-    });
-    connection.holdLive(null);
-    let streams = this.documents.get(documentId);
-    if (!streams) {
-      streams = new DocumentStreams();
-      this.documents.set(documentId, streams);
-    }
-    const first = streams.add(connection);
-    const entered = first ? this.state.enter(documentId, user.id) : Promise.resolve();
+    const streams = this.hub.documents;
+    let entered: Promise<void> = Promise.resolve();
     let snapshot: PresentUser[] = [];
     // Served before the awaits, so that a client leaving meanwhile closes the connection.
-    const served = serveSse(response, connection, () => {
-      connection.write(frameControl('snapshot', { users: snapshot }));
-      connection.goLive();
+    const { stream, served } = this.hub.open(streams, documentId, {
+      user,
+      response,
+      lastEventId: null,
+      onRegistered: () => {
+        if (!this.documents.has(documentId)) {
+          this.documents.set(documentId, new DocumentPresence(streams, documentId));
+        }
+        if (streams.countFor(documentId, user.id) === 1) {
+          entered = this.state.enter(documentId, user.id);
+        }
+      },
+      onOpen: (opened) => {
+        opened.write(frameControl('snapshot', { users: snapshot }));
+        opened.goLive();
+      },
+      onClose: (closed) => this.remove(documentId, closed),
     });
     try {
       await entered;
       snapshot = await this.state.snapshot(documentId);
     } catch (error) {
-      connection.close();
+      stream.close('error');
       throw error;
     }
     return served;
@@ -95,25 +90,22 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
 
   /** Sizes of every map and timer set, for leak checks: all 0 once every stream closed. */
   get counts(): { documents: number; streams: number; users: number; coalescing: number } {
-    const counts = { documents: this.documents.size, streams: 0, users: 0, coalescing: 0 };
-    for (const streams of this.documents.values()) {
-      counts.streams += streams.counts.streams;
-      counts.users += streams.counts.users;
-      counts.coalescing += streams.counts.coalescing;
-    }
-    return counts;
+    let coalescing = 0;
+    for (const document of this.documents.values()) coalescing += document.coalescing;
+    const { size: streams, userCount: users } = this.hub.documents;
+    return { documents: this.documents.size, streams, users, coalescing };
   }
 
-  /** The one cleanup path of a presence stream, run once by its connection's close. */
-  private remove(documentId: string, connection: SseConnection): void {
-    const streams = this.documents.get(documentId);
-    if (!streams) return;
-    const last = streams.remove(connection);
-    if (streams.isEmpty) {
-      streams.dispose();
+  /** Runs once a presence stream has closed (and left the hub): the user's last here leaves. */
+  private remove(documentId: string, stream: ResumableStream): void {
+    const streams = this.hub.documents;
+    if (streams.countFor(documentId) === 0) {
+      this.documents.get(documentId)?.dispose();
       this.documents.delete(documentId);
     }
-    if (last) this.trackExit(this.state.exit(documentId, connection.userId));
+    if (streams.countFor(documentId, stream.userId) === 0) {
+      this.trackExit(this.state.exit(documentId, stream.userId));
+    }
   }
 
   private trackExit(exit: Promise<void>): void {
@@ -127,10 +119,6 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   }
 
   private endAll(): void {
-    for (const connection of this.all()) connection.end();
-  }
-
-  private all(): SseConnection[] {
-    return [...this.documents.values()].flatMap((streams) => [...streams.connections()]);
+    for (const stream of this.hub.documents.connections()) stream.end();
   }
 }

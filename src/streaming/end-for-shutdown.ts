@@ -1,4 +1,4 @@
-import type { SseConnection } from './sse-connection.js';
+import type { CloseReason } from './sse-connection.js';
 
 /**
  * How long a shutdown waits for ended streams to hand their last bytes to the kernel.
@@ -15,7 +15,7 @@ export const SHUTDOWN_FLUSH_MS = 3000;
  * Chromium reports ERR_INCOMPLETE_CHUNKED_ENCODING), not one that ended.
  */
 export async function endForShutdown(
-  connections: Iterable<SseConnection>,
+  connections: Iterable<{ endAndFlush(reason: CloseReason): Promise<void> }>,
   flushMs = SHUTDOWN_FLUSH_MS,
 ): Promise<void> {
   const ended = Promise.all(

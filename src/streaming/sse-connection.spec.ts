@@ -1,21 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
+import { T0, transport } from '../testing/sse-transport.js';
 import { SseConnection, type SseConnectionOptions } from './sse-connection.js';
-
-const T0 = new Date('2030-01-01T00:00:00.000Z').getTime();
 
 function connect(overrides: Partial<SseConnectionOptions> = {}) {
   const written: string[] = [];
   const onClose = jest.fn<(connection: SseConnection, reason: string) => void>();
   const endResponse = jest.fn<() => void>();
-  const connection = new SseConnection({
-    userId: 'alice',
-    retryMs: 3000,
-    heartbeatMs: 1000,
-    expiresAt: new Date(T0 + 60_000),
-    onClose,
-    ...overrides,
-  });
+  const connection = transport({ onClose, ...overrides });
   connection.open({ write: (chunk) => written.push(String(chunk)) }, endResponse);
   return { connection, written, onClose, endResponse };
 }
@@ -32,25 +24,6 @@ describe(SseConnection.name, () => {
     it('writes retry: first', () => {
       const { written } = connect();
       expect(written).toEqual(['retry: 3000\n\n']);
-    });
-
-    it('keeps what is sent before it opens and writes it after retry:', () => {
-      const written: string[] = [];
-      const connection = new SseConnection({
-        userId: 'alice',
-        retryMs: 3000,
-        heartbeatMs: 100_000,
-        expiresAt: new Date(T0 + 60_000),
-        onClose: () => undefined,
-      });
-      connection.send('id: 1\ndata: early\n\n', '1');
-      connection.open({ write: (chunk) => written.push(String(chunk)) }, () => undefined);
-      connection.send('id: 2\ndata: later\n\n', '2');
-      expect(written).toEqual([
-        'retry: 3000\n\n',
-        'id: 1\ndata: early\n\n',
-        'id: 2\ndata: later\n\n',
-      ]);
     });
 
     it('writes a comment every heartbeat interval', () => {
@@ -125,60 +98,13 @@ describe(SseConnection.name, () => {
     });
   });
 
-  describe('holdLive and goLive', () => {
-    it('holds live events during a replay and sends only those the replay did not carry', () => {
-      const { connection, written } = connect();
-      connection.holdLive('10');
-      connection.send('live-11', '11');
-      connection.send('count', null);
-      connection.send('live-12', '12');
-      connection.replay('replay-11', '11');
-      connection.goLive();
-      expect(written.slice(1)).toEqual(['replay-11', 'count', 'live-12']);
-    });
-
-    it('drops live events at or before the resume cursor', () => {
-      const { connection, written } = connect();
-      connection.holdLive('10');
-      connection.goLive();
-      connection.send('old', '9');
-      connection.send('same', '10');
-      connection.send('new', '11');
-      expect(written.slice(1)).toEqual(['new']);
-    });
-
-    it('never sends a notification twice or out of order once live', () => {
-      const { connection, written } = connect();
-      connection.send('a', '5');
-      connection.send('again', '5');
-      connection.send('older', '4');
-      connection.send('b', '6');
-      expect(written.slice(1)).toEqual(['a', 'b']);
-    });
-
-    it('forgets the resume cursor after a reset', () => {
-      const { connection, written } = connect();
-      connection.holdLive('999');
-      connection.send('held', '3');
-      connection.goLive({ fromScratch: true });
-      expect(written.slice(1)).toEqual(['held']);
-    });
-  });
-
   describe('a slow consumer', () => {
     it('is dropped once its unsent data exceeds maxBufferedBytes, and never written to again', () => {
       let buffered = 0;
       const written: string[] = [];
       const abort = jest.fn<() => void>();
       const onClose = jest.fn<(connection: SseConnection, reason: string) => void>();
-      const connection = new SseConnection({
-        userId: 'slow',
-        retryMs: 3000,
-        heartbeatMs: 1000,
-        expiresAt: new Date(T0 + 60_000),
-        maxBufferedBytes: 100,
-        onClose,
-      });
+      const connection = transport({ userId: 'slow', maxBufferedBytes: 100, onClose });
       const sink = {
         write: (chunk: string) => {
           written.push(chunk);
@@ -200,44 +126,6 @@ describe(SseConnection.name, () => {
     });
   });
 
-  describe('what it holds behind a replay', () => {
-    function replaying(maxBufferedBytes: number) {
-      const abort = jest.fn<() => void>();
-      const onClose = jest.fn<(connection: SseConnection, reason: string) => void>();
-      const connection = new SseConnection({
-        userId: 'stalled',
-        retryMs: 3000,
-        heartbeatMs: 1000,
-        expiresAt: new Date(T0 + 60_000),
-        maxBufferedBytes,
-        onClose,
-      });
-      connection.open({ write: () => undefined, buffered: () => 0, abort }, () => undefined);
-      connection.holdLive('10');
-      return { connection, abort, onClose };
-    }
-
-    it('counts against maxBufferedBytes: over it, the stream is dropped as a slow consumer', () => {
-      const { connection, abort, onClose } = replaying(100);
-      connection.send('x'.repeat(60), '11');
-      expect(abort).not.toHaveBeenCalled();
-      connection.send('x'.repeat(60), '12');
-      expect(abort).toHaveBeenCalledTimes(1);
-      expect(onClose).toHaveBeenCalledWith(connection, 'slow-consumer');
-      expect(connection.heldBytes).toBe(0);
-    });
-
-    it('no longer counts once it has been sent', () => {
-      const { connection, abort } = replaying(100);
-      connection.send('x'.repeat(60), '11');
-      connection.goLive();
-      connection.holdLive();
-      connection.send('x'.repeat(60), '12');
-      expect(abort).not.toHaveBeenCalled();
-      expect(connection.heldBytes).toBe(60);
-    });
-  });
-
   describe('a failure in a timer or a write', () => {
     let logged: jest.SpiedFunction<Logger['error']>;
     beforeEach(() => {
@@ -249,13 +137,7 @@ describe(SseConnection.name, () => {
       const written: string[] = [];
       const abort = jest.fn<() => void>();
       const onClose = jest.fn<(connection: SseConnection, reason: string) => void>();
-      const connection = new SseConnection({
-        userId: 'alice',
-        retryMs: 3000,
-        heartbeatMs: 1000,
-        expiresAt: new Date(T0 + 60_000),
-        onClose,
-      });
+      const connection = transport({ onClose });
       const sink = {
         write: (chunk: string) => {
           if (chunk.startsWith(':')) throw new Error('the heartbeat broke');
@@ -283,13 +165,7 @@ describe(SseConnection.name, () => {
 
     it('starts no timer when its first write fails', () => {
       const onClose = jest.fn<(connection: SseConnection, reason: string) => void>();
-      const connection = new SseConnection({
-        userId: 'alice',
-        retryMs: 3000,
-        heartbeatMs: 1000,
-        expiresAt: new Date(T0 + 60_000),
-        onClose,
-      });
+      const connection = transport({ onClose });
       const sink = {
         write: () => {
           throw new Error('the socket is gone');

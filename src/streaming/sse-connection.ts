@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import { isAfter } from '../cursor.js';
 import { frameComment, frameControl, frameRetry } from './sse-frame.js';
 
 /** Framed bytes: a string, or a Buffer encoded once and written to many streams. */
@@ -20,13 +19,13 @@ export interface SseSink {
 
 export interface SseConnectionOptions {
   userId: string;
-  /** The registry key, when it is not the user (a workflow's timeline stream, say). */
+  /** What its log lines call the stream (its user, workflow or document id); its user by default. */
   key?: string;
   /**
    * What the stream may hold beyond which the client is dropped as a slow consumer (it
    * resumes with Last-Event-ID), so that one client that stops reading cannot hold
    * unbounded memory: the sink's unsent bytes (the compressor's included) plus the frames
-   * waiting here, behind a replay or for the sink.
+   * waiting, for the sink here or behind a replay (see {@link SseConnection.hold}).
    */
   maxBufferedBytes?: number;
   retryMs: number;
@@ -52,30 +51,26 @@ export const TOKEN_WARNING_MS = 30_000;
 /** setTimeout fires at once for delays over 2^31 - 1 ms, so longer waits are chained. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** Memory a frame takes while it waits here (a string's length is close enough). */
-const sizeOf = (chunk: Chunk | null) =>
+/** Memory a frame takes while it waits (a string's length is close enough). */
+export const sizeOf = (chunk: Chunk | null) =>
   chunk === null ? 0 : typeof chunk === 'string' ? chunk.length : chunk.byteLength;
 
 /**
- * One open stream. It owns its timers and has a single cleanup path,
- * {@link close}, which runs once whether the client left, the token expired or
- * the server is shutting down.
+ * The transport of one open stream: it writes framed bytes to the response, sends
+ * heartbeats and the token's deadlines, drops a client that holds too much, and has a
+ * single cleanup path, {@link close}, which runs once whether the client left, the token
+ * expired or the server is shutting down. What to send, and in which order (replay, then
+ * live), is {@link ResumableStream}'s business, not this class's.
  */
 export class SseConnection {
   readonly userId: string;
-  /** What the stream is registered under: its user, or a resource such as a workflow. */
+  /** What log lines call the stream. */
   readonly key: string;
   private sink: SseSink | null = null;
   private endResponse: ((reason: CloseReason) => void) | null = null;
-  /** The newest notification cursor this stream has sent; older or equal ones are dropped. */
-  private lastCursor: string | null = null;
-  /** Where the stream started in the store's history, for a catch-up before any notification. */
-  private startPoint: string | null = null;
-  /** Live events held back while a replay runs; null once the stream is live. */
-  private backlog: { frame: Chunk; cursor: string | null; ifDropped: Chunk | null }[] | null = null;
   /** Frames written before the sink existed (see {@link write}). */
   private beforeOpen: Chunk[] = [];
-  /** The size of what {@link backlog} and {@link beforeOpen} hold. */
+  /** The size of {@link beforeOpen} and of what the layer above holds (see {@link hold}). */
   private waitingBytes = 0;
   private closed = false;
   private readonly logger = new Logger(SseConnection.name);
@@ -88,11 +83,6 @@ export class SseConnection {
 
   get isOpen(): boolean {
     return !this.closed;
-  }
-
-  /** Open and not holding live events back for a replay. */
-  get isLive(): boolean {
-    return !this.closed && this.backlog === null;
   }
 
   /**
@@ -127,64 +117,12 @@ export class SseConnection {
   }
 
   /**
-   * Holds live events back until {@link goLive}, for a stream that replays history
-   * first. Called before the stream is registered for live delivery, so nothing
-   * published during the replay can slip between the two.
-   */
-  holdLive(resumeAfter: string | null = this.lastCursor): void {
-    this.backlog ??= [];
-    this.lastCursor = resumeAfter;
-  }
-
-  /** Records where in the store's history a fresh stream began. */
-  markStartPoint(cursor: string | null): void {
-    this.startPoint = cursor;
-  }
-
-  /** The cursor a catch-up replays after: the last notification sent, or the start point. */
-  get position(): string | null {
-    return this.lastCursor ?? this.startPoint;
-  }
-
-  /**
-   * Delivers a live event. A notification (one with a cursor) is dropped when this
-   * stream has already sent it or anything newer: the replay may have carried it.
-   */
-  send(frame: Chunk, cursor: string | null = null, ifDropped: Chunk | null = null): void {
-    if (this.closed) return;
-    if (this.backlog) {
-      this.backlog.push({ frame, cursor, ifDropped });
-      this.waitingBytes += sizeOf(frame) + sizeOf(ifDropped);
-      this.dropIfOverLimit();
-    } else this.sendInOrder(frame, cursor, ifDropped);
-  }
-
-  /**
    * Null when more may be written at once; else resolves when the client has taken what
    * was written. A replay awaits it between events, so that a long history is sent at the
    * client's pace instead of piling up here and tripping the slow-consumer limit.
    */
   drained(): Promise<void> | null {
     return this.closed ? null : (this.sink?.drained?.() ?? null);
-  }
-
-  /** Writes a replayed notification (replays bypass the backlog). */
-  replay(frame: string, cursor: string): void {
-    this.sendInOrder(frame, cursor);
-  }
-
-  /**
-   * Ends a replay: sends what arrived live meanwhile and was not replayed, then goes
-   * live. `fromScratch` forgets the resume cursor (after a reset).
-   */
-  goLive({ fromScratch = false } = {}): void {
-    const backlog = this.backlog ?? [];
-    this.backlog = null;
-    if (fromScratch) this.lastCursor = null;
-    for (const { frame, cursor, ifDropped } of backlog) {
-      this.waitingBytes -= sizeOf(frame) + sizeOf(ifDropped);
-      this.sendInOrder(frame, cursor, ifDropped);
-    }
   }
 
   /**
@@ -208,7 +146,18 @@ export class SseConnection {
     this.dropIfOverLimit();
   }
 
-  /** Everything this stream holds in memory: unsent bytes and frames waiting here. */
+  /**
+   * Counts frames that the layer above holds for this stream (live events behind a
+   * replay) against its limit: positive when it takes them, negative when it lets them
+   * go. Over the limit, the client is dropped as a slow consumer.
+   */
+  hold(bytes: number): void {
+    if (this.closed) return;
+    this.waitingBytes += bytes;
+    if (bytes > 0) this.dropIfOverLimit();
+  }
+
+  /** Everything this stream holds in memory: unsent bytes and frames waiting. */
   get heldBytes(): number {
     return this.waitingBytes + (this.sink?.buffered?.() ?? 0);
   }
@@ -250,19 +199,6 @@ export class SseConnection {
     }
   }
 
-  /**
-   * `ifDropped` is written instead when the notification is dropped: a frame sent with
-   * it (the unread count that goes with the notification) that still holds.
-   */
-  private sendInOrder(frame: Chunk, cursor: string | null, ifDropped: Chunk | null = null): void {
-    if (cursor !== null && this.lastCursor !== null && !isAfter(cursor, this.lastCursor)) {
-      if (ifDropped !== null) this.write(ifDropped);
-      return;
-    }
-    if (cursor !== null) this.lastCursor = cursor;
-    this.write(frame);
-  }
-
   /** The server ends the stream; cleanup follows through {@link close}. */
   end(reason: CloseReason = 'server-ended'): void {
     if (this.closed) return;
@@ -293,7 +229,6 @@ export class SseConnection {
     this.timers.clear();
     this.sink = null;
     this.endResponse = null;
-    this.backlog = null;
     this.beforeOpen = [];
     this.waitingBytes = 0;
     this.options.onClose(this, reason);

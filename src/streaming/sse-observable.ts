@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { ServerResponse } from 'node:http';
 import { Observable } from 'rxjs';
 import { compressorOf } from '../compression/gzip-responses.js';
+import { catchNestSseStream } from './nest-sse-internals.js';
 import type { Chunk, SseConnection, SseSink } from './sse-connection.js';
 
 /**
@@ -19,8 +20,8 @@ import type { Chunk, SseConnection, SseSink } from './sse-connection.js';
  * Nest keeps what it is good at (the route, the guards, committing the SSE headers
  * when it pipes its stream into the response, ending the response when the Observable
  * completes) and the connection writes its pre-framed strings straight into the
- * response, once Nest has piped (the response's standard `pipe` event). Each event is
- * thus framed once per publish, with exactly the id the service chose.
+ * response, once Nest has piped (see nest-sse-internals.ts). Each event is thus framed
+ * once per publish, with exactly the id the service chose.
  *
  * `onOpen` runs once the stream has sent `retry:` (to start a replay, say).
  */
@@ -29,11 +30,7 @@ export function serveSse(
   connection: SseConnection,
   onOpen: () => void = () => undefined,
 ): Observable<never> {
-  let nestStream: NestSseStream | null = null;
-  const capture = (source: NestSseStream) => {
-    nestStream = source;
-  };
-  response.once('pipe', capture);
+  const nestStream = catchNestSseStream(response);
   // A client that leaves before Nest subscribes would otherwise keep its slot.
   response.once('close', () => connection.close());
   // One that left even earlier, while a guard or the route awaited something, had its
@@ -41,12 +38,12 @@ export function serveSse(
   // stay registered for good, counting against the limits and buffering every event.
   if (response.destroyed || response.req.socket?.destroyed) connection.close();
   return new Observable<never>((subscriber) => {
-    response.off('pipe', capture);
+    const piped = nestStream.take();
     try {
-      if (!nestStream) throw new Error('Nest did not pipe an SSE stream into the response');
+      if (!piped) throw new Error('Nest did not pipe an SSE stream into the response');
       // Nest would commit the headers on its next timer tick or first message; the
       // connection writes `retry:` now, and straight into the response.
-      nestStream.commitHeaders();
+      piped.commitHeaders();
     } catch (error) {
       connection.close('error');
       subscriber.error(error);
@@ -67,11 +64,6 @@ export function serveSse(
     onOpen();
     return () => connection.close();
   });
-}
-
-/** What this module needs of Nest's `SseStream` (it commits the SSE headers once). */
-interface NestSseStream {
-  commitHeaders(): void;
 }
 
 const nodeWrite = ServerResponse.prototype.write as (this: ServerResponse, chunk: Chunk) => boolean;

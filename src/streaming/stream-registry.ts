@@ -1,112 +1,120 @@
-import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { endForShutdown } from './end-for-shutdown.js';
-import type { Chunk, SseConnection } from './sse-connection.js';
+import type { ResumableStream } from './resumable-stream.js';
+import type { Chunk } from './sse-connection.js';
 
-/** Sends an event to one stream, framed for that stream's user (see SseConnection.send). */
-export type SendToStream = (connection: SseConnection) => void;
+/** Sends an event to one stream, framed for that stream's user (see ResumableStream.send). */
+export type SendToStream = (stream: ResumableStream) => void;
+
+/** The kinds of stream, each with its own registry in the {@link StreamHub}; named in logs. */
+export type StreamKind = 'notifications' | 'timeline' | 'presence';
 
 /**
- * Open streams, keyed by user (or by a resource, see SseConnection.key). Delivering to one key touches
- * only that user's streams, so its cost does not grow with the number of users
- * connected; only a broadcast walks every stream.
+ * The open streams of one kind, by id: a user's notification streams, a workflow's
+ * timeline streams, a document's presence streams. One registry per kind is the key's
+ * namespace: ids of different kinds never meet, whatever they contain. Delivering to one
+ * id touches only its streams, so its cost does not grow with the number of streams
+ * open; only a broadcast walks every stream of the kind. The {@link StreamHub} adds and
+ * removes streams; services only send.
  */
-@Injectable()
-export class StreamRegistry implements BeforeApplicationShutdown {
-  private readonly byUser = new Map<string, Set<SseConnection>>();
-  private readonly all = new Set<SseConnection>();
+export class StreamRegistry {
+  private readonly byId = new Map<string, Set<ResumableStream>>();
+  private readonly all = new Set<ResumableStream>();
 
-  add(connection: SseConnection): void {
-    let streams = this.byUser.get(connection.key);
+  constructor(readonly kind: StreamKind) {}
+
+  add(stream: ResumableStream): void {
+    let streams = this.byId.get(stream.id);
     if (!streams) {
       streams = new Set();
-      this.byUser.set(connection.key, streams);
+      this.byId.set(stream.id, streams);
     }
-    streams.add(connection);
-    this.all.add(connection);
+    streams.add(stream);
+    this.all.add(stream);
   }
 
-  remove(connection: SseConnection): void {
-    this.all.delete(connection);
-    const streams = this.byUser.get(connection.key);
+  remove(stream: ResumableStream): void {
+    this.all.delete(stream);
+    const streams = this.byId.get(stream.id);
     if (!streams) return;
-    streams.delete(connection);
-    if (streams.size === 0) this.byUser.delete(connection.key);
+    streams.delete(stream);
+    if (streams.size === 0) this.byId.delete(stream.id);
   }
 
   /**
-   * Sends one framed event (a notification when it has a cursor) to every stream of one
-   * user (`ifDropped`: see SseConnection.send). Returns the number of streams it was
+   * Sends one framed event (one with a cursor is sent once per stream) to every stream of
+   * one id (`ifDropped`: see ResumableStream.send). Returns the number of streams it was
    * handed to (for the deliveries metric).
    */
-  sendToUser(
-    userId: string,
-    frame: Chunk,
-    cursor: string | null = null,
-    ifDropped: Chunk | null = null,
-  ): number {
-    const streams = this.byUser.get(userId);
+  sendTo(id: string, frame: Chunk, cursor: string | null = null, ifDropped: Chunk | null = null) {
+    const streams = this.byId.get(id);
     if (!streams) return 0;
-    for (const connection of streams) connection.send(frame, cursor, ifDropped);
+    for (const stream of streams) stream.send(frame, cursor, ifDropped);
     return streams.size;
   }
 
   /**
-   * Sends one event to every stream, except those of `exceptUserId`, each through `send`
-   * (which frames it for the stream's user, with their unread count, say); returns how many.
+   * Sends one event to every stream of the kind, except those of `exceptUserId`, each
+   * through `send` (which frames it for the stream's user, with their unread count, say);
+   * returns how many.
    */
   sendToAll(send: SendToStream, exceptUserId: string | null): number {
     let count = 0;
-    for (const connection of this.all) {
-      if (connection.userId !== exceptUserId) {
-        send(connection);
+    for (const stream of this.all) {
+      if (stream.userId !== exceptUserId) {
+        send(stream);
         count++;
       }
     }
     return count;
   }
 
-  /** The open streams registered under one key. */
-  connectionsOf(key: string): readonly SseConnection[] {
-    return [...(this.byUser.get(key) ?? [])];
+  /** The open streams of one id, as they are (not a copy: for delivery loops). */
+  streamsOf(id: string): Iterable<ResumableStream> {
+    return this.byId.get(id) ?? NONE;
   }
 
-  /** Every open stream. */
-  connections(): IterableIterator<SseConnection> {
+  /** The open streams of one id, as a copy. */
+  connectionsOf(id: string): readonly ResumableStream[] {
+    return [...this.streamsOf(id)];
+  }
+
+  /** Every open stream of the kind. */
+  connections(): IterableIterator<ResumableStream> {
     return this.all.values();
   }
 
-  /** The users with at least one open stream. */
-  users(): IterableIterator<string> {
-    return this.byUser.keys();
-  }
-
-  countFor(userId: string): number {
-    return this.byUser.get(userId)?.size ?? 0;
+  /** Streams open under `id`; only those of `userId` when given (a user's tabs on a document). */
+  countFor(id: string, userId?: string): number {
+    const streams = this.byId.get(id);
+    if (!streams || userId === undefined) return streams?.size ?? 0;
+    let count = 0;
+    for (const stream of streams) if (stream.userId === userId) count++;
+    return count;
   }
 
   get size(): number {
     return this.all.size;
   }
 
-  /** Number of users with at least one stream (entries in the per-user map). */
+  /**
+   * Distinct users with a stream, counted per id (a user on two documents counts twice):
+   * for notification streams, the users connected. For leak checks.
+   */
   get userCount(): number {
-    return this.byUser.size;
+    let count = 0;
+    for (const streams of this.byId.values()) {
+      count += new Set([...streams].map((stream) => stream.userId)).size;
+    }
+    return count;
   }
 
   /**
-   * Ends every stream, as on shutdown, so clients reconnect elsewhere and resume; resolves
-   * once their responses are complete (see {@link endForShutdown}).
+   * Ends every stream of the kind, as on shutdown, so clients reconnect elsewhere and
+   * resume; resolves once their responses are complete (see {@link endForShutdown}).
    */
   endAll(): Promise<void> {
     return endForShutdown([...this.all]);
   }
-
-  /**
-   * `app.close()` (SIGTERM, tests): the streams end here, each as a shutdown, before
-   * Nest closes the server and destroys the sockets that remain. Overriding
-   * `app.close` cannot do it: Nest's application proxy ignores assignments.
-   */
-  beforeApplicationShutdown(): Promise<void> {
-    return this.endAll();
-  }
 }
+
+const NONE: Iterable<ResumableStream> = [];

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createApp } from '../../src/app.factory.js';
 import { AppConfig, loadConfig } from '../../src/config.js';
-import { StreamRegistry } from '../../src/streaming/stream-registry.js';
+import { StreamHub } from '../../src/streaming/stream-hub.js';
+import type { StreamRegistry } from '../../src/streaming/stream-registry.js';
 
 // Where most suites import them from, with the app they wait on.
 export { eventually, sleep } from './wait.js';
@@ -15,6 +16,7 @@ export interface TestApp {
   config: AppConfig;
   /** http://127.0.0.1:<ephemeral port> */
   url: string;
+  /** The notification streams, by user. */
   streams: StreamRegistry;
   close(): Promise<void>;
 }
@@ -46,7 +48,7 @@ export async function startApp(
     app,
     config,
     url: `http://127.0.0.1:${address.port}`,
-    streams: app.get(StreamRegistry),
+    streams: app.get(StreamHub).users,
     close: async () => {
       await app.close();
       if (ownDataDir) removeDataDir(ownDataDir);
