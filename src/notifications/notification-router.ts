@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { frameEvent } from '../streaming/sse-frame.js';
 import { SendToStream, StreamRegistry } from '../streaming/stream-registry.js';
+import { MutedTypes } from './muted-types.js';
 import { BROADCAST, Notification } from './notification.js';
 import { UnreadCounts } from './unread-counts.js';
 
@@ -16,6 +17,7 @@ export class NotificationRouter {
     private readonly streams: StreamRegistry,
     private readonly unread: UnreadCounts,
     private readonly metrics: MetricsService,
+    private readonly muted: MutedTypes,
   ) {}
 
   /** `json` is the notification's wire JSON, serialized once when it was published. */
@@ -28,12 +30,18 @@ export class NotificationRouter {
       const send = sendWithCounts(frame, notification.id, (userId) =>
         this.unread.frameAfter(userId, notification.id),
       );
-      streams = this.streams.sendToAll(send, notification.actorId);
+      // Users who turned the type off are skipped (O(1) per stream; nothing while none did).
+      streams = this.streams.sendToAll(
+        this.muted.unlessMuted(notification.type, send),
+        notification.actorId,
+      );
     } else if (notification.recipient !== notification.actorId) {
       const { recipient } = notification;
       const count = this.unread.frameAfter(recipient, notification.id);
       const withCount = count === null ? frame : frame + count;
-      streams = this.streams.sendToUser(recipient, withCount, notification.id, count);
+      this.muted.forUser(recipient, notification.type, () => {
+        streams = this.streams.sendToUser(recipient, withCount, notification.id, count);
+      });
     }
     this.metrics.delivered(streams, receivedAt);
   }

@@ -12,7 +12,9 @@ import { SseConnection } from '../streaming/sse-connection.js';
 import { frameControl } from '../streaming/sse-frame.js';
 import { serveSse } from '../streaming/sse-observable.js';
 import { StreamRegistry } from '../streaming/stream-registry.js';
+import { MutedTypes } from './muted-types.js';
 import { frameNotification } from './notification-router.js';
+import { NotificationTypes } from './notification-types.js';
 import { UnreadCounts, unreadFrame } from './unread-counts.js';
 
 /** Notifications read from the store per query while replaying. */
@@ -42,6 +44,9 @@ export class NotificationStreamsService {
     private readonly unread: UnreadCounts,
     private readonly metrics: MetricsService,
     private readonly admission: StreamAdmission,
+    // Types and preferences (issue 13): see notification-types.ts and muted-types.ts.
+    private readonly types: NotificationTypes,
+    private readonly muted: MutedTypes,
   ) {}
 
   /** `lastEventId`: the client's cursor (Last-Event-ID), or null for a fresh stream. */
@@ -62,12 +67,15 @@ export class NotificationStreamsService {
         this.registry.remove(closed);
         release();
         this.unread.forget(closed.userId);
+        this.muted.release(closed.userId);
         if (reason === 'slow-consumer') this.metrics.slowConsumersDropped.inc();
         logClosed(reason);
       },
     });
     // Held before it is registered, so that nothing published from now on is missed.
     connection.holdLive(lastEventId);
+    // Read before anything is delivered to the stream: what comes meanwhile waits for it.
+    this.muted.retain(user.id);
     // Registered now, not on subscribe, so that concurrent opens count against the limit.
     this.registry.add(connection);
     return serveSse(
@@ -161,6 +169,7 @@ export class NotificationStreamsService {
     try {
       const reset =
         lastEventId === null ? null : await this.resetFor(connection.userId, lastEventId);
+      await this.muted.ready(connection.userId);
       const unread = await this.unread.current(connection.userId);
       connection.markStartPoint(unread.asOf);
       // The contract puts a reset first, before anything else the stream says.
@@ -168,6 +177,7 @@ export class NotificationStreamsService {
         connection.write(reset);
         this.metrics.resets.inc();
       }
+      connection.write(this.types.frameForStart(connection));
       connection.write(unreadFrame(unread.count));
       if (lastEventId === null) connection.goLive();
       else if (reset) connection.goLive({ fromScratch: true });
@@ -195,6 +205,8 @@ export class NotificationStreamsService {
     while (connection.isOpen) {
       const page = await this.store.readAfter(connection.userId, after, REPLAY_PAGE);
       for (const notification of page) {
+        if (this.muted.isMuted(connection.userId, notification.type)) continue;
+        this.types.announceTo(connection, notification.type);
         connection.replay(frameNotification(notification), notification.id);
         await connection.drained();
       }

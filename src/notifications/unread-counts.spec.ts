@@ -4,6 +4,10 @@ import { StreamRegistry } from '../streaming/stream-registry.js';
 import { strictFake } from '../testing/strict-fake.js';
 import { BROADCAST, type Notification } from './notification.js';
 import { UnreadCounts, unreadFrame } from './unread-counts.js';
+import type { MutedTypes } from './muted-types.js';
+
+/** Nobody turned anything off. */
+const noneMuted = () => strictFake<MutedTypes>('muted', { now: () => [], isMuted: () => false });
 
 /**
  * The counts with a store that answers from `counts` (counting its calls) and a
@@ -22,7 +26,7 @@ function setup(counts: Record<string, UnreadCount>, streaming: string[] = []) {
     countFor: (userId) => (open.has(userId) ? 1 : 0),
     sendToUser,
   });
-  return { counts: new UnreadCounts(store, streams), unreadCount, sendToUser, open };
+  return { counts: new UnreadCounts(store, streams, noneMuted()), unreadCount, sendToUser, open };
 }
 
 function notification(
@@ -72,7 +76,7 @@ describe(UnreadCounts.name, () => {
         unreadCount: () => new Promise((resolve) => answers.push(resolve)),
       });
       const streams = strictFake<StreamRegistry>('streams', { countFor: () => 1 });
-      const counts = new UnreadCounts(store, streams);
+      const counts = new UnreadCounts(store, streams, noneMuted());
       const first = counts.current('alice');
       const late = counts.current('alice');
       answers[0]({ count: 2, asOf: '7' });

@@ -60,7 +60,10 @@ describeNotificationStore(SqliteNotificationStore.name, () => {
 
 describePreferenceStore(SqlitePreferenceStore.name, () => {
   const { database, close } = openDatabase();
-  return Promise.resolve({ store: new SqlitePreferenceStore(database), close });
+  return Promise.resolve({
+    store: new SqlitePreferenceStore(database, new LocalLiveFeed()),
+    close,
+  });
 });
 
 describeDocumentStore(SqliteDocumentStore.name, () => {
@@ -129,7 +132,7 @@ describe(`${SqliteDatabase.name} reopened on the same DATA_DIR`, () => {
     return {
       notifications: new SqliteNotificationStore(database, new LocalLiveFeed()),
       documents: new SqliteDocumentStore(database),
-      preferences: new SqlitePreferenceStore(database),
+      preferences: new SqlitePreferenceStore(database, new LocalLiveFeed()),
     };
   }
 
