@@ -100,11 +100,13 @@ describe('Notification types and preferences', () => {
       const source = new EventSource(url);
       sources.push(source);
       // What a client does: a listener for every type announced, and nothing else.
-      source.addEventListener('types', (event) => {
+      source.addEventListener('types', (event: MessageEvent<string>) => {
         for (const type of (JSON.parse(event.data) as { types: string[] }).types) {
           if (listening.has(type)) continue;
           listening.add(type);
-          source.addEventListener(type, (e) => heard.push({ type: e.type, data: e.data }));
+          source.addEventListener(type, (e: MessageEvent<string>) =>
+            heard.push({ type: e.type, data: e.data }),
+          );
         }
       });
       await eventually(() => listening.size > 0, 'the first types event');
