@@ -1,10 +1,17 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { LiveFeed } from '../storage/live-feed.js';
+import { StreamHub } from '../streaming/stream-hub.js';
+import { MutedTypes } from './muted-types.js';
 import { NotificationRouter } from './notification-router.js';
 import { NotificationStreamsService } from './notification-streams.service.js';
+import { NotificationTypes } from './notification-types.js';
+import { PreferencesService } from './preferences.service.js';
 import { UnreadCounts } from './unread-counts.js';
 
-/** Connects this instance to the feed: deliveries, read updates, catch-up after an outage. */
+/**
+ * Connects this instance to the feed: deliveries (a new type announced first), read and
+ * preference updates, catch-up after an outage.
+ */
 @Injectable()
 export class FeedListener implements OnModuleInit {
   constructor(
@@ -12,16 +19,35 @@ export class FeedListener implements OnModuleInit {
     private readonly router: NotificationRouter,
     private readonly unread: UnreadCounts,
     private readonly streams: NotificationStreamsService,
+    private readonly types: NotificationTypes,
+    private readonly muted: MutedTypes,
+    private readonly preferences: PreferencesService,
+    private readonly hub: StreamHub,
   ) {}
 
   onModuleInit(): void {
     this.feed.subscribe({
       notification: (notification, json) => {
         this.streams.followHistory(notification.id);
+        this.types.observe(notification.type);
         this.router.deliver(notification, json);
       },
       read: (userId) => void this.unread.recount(userId).catch(() => undefined),
-      resumed: () => void this.streams.catchUpAll(),
+      preferences: (userId, muted) => this.preferencesChanged(userId, muted),
+      resumed: () => {
+        void this.types.reload();
+        void this.streams.catchUpAll();
+      },
     });
+  }
+
+  /**
+   * A user's preferences changed: their streams here filter with the new set from now on,
+   * get the whole `preferences` object, then their unread count under it.
+   */
+  private preferencesChanged(userId: string, muted: readonly string[]): void {
+    if (!this.muted.update(userId, muted)) return;
+    this.hub.users.sendTo(userId, this.preferences.frame(muted));
+    void this.unread.recount(userId).catch(() => undefined);
   }
 }

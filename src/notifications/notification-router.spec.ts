@@ -7,6 +7,7 @@ import { strictFake } from '../testing/strict-fake.js';
 import { BROADCAST, type Notification } from './notification.js';
 import { frameNotification, NotificationRouter } from './notification-router.js';
 import { UnreadCounts } from './unread-counts.js';
+import type { MutedTypes } from './muted-types.js';
 
 const COUNT = 'event: unread-count\ndata: {"count":4}\n\n';
 
@@ -55,6 +56,11 @@ function setup(counts: Record<string, string> = {}, everyone: ResumableStream[] 
     }),
     unread,
     strictFake<MetricsService>('metrics', { delivered }),
+    // Nobody turned anything off.
+    strictFake<MutedTypes>('muted', {
+      unlessMuted: (_type, send) => send,
+      forUser: (_userId, _type, deliver) => deliver(),
+    }),
   );
   return { router, sendTo, sendToAll, delivered, calls };
 }

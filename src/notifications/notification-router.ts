@@ -3,6 +3,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { frameEvent } from '../streaming/sse-frame.js';
 import { StreamHub } from '../streaming/stream-hub.js';
 import type { SendToStream, StreamRegistry } from '../streaming/stream-registry.js';
+import { MutedTypes } from './muted-types.js';
 import { BROADCAST, Notification } from './notification.js';
 import { UnreadCounts } from './unread-counts.js';
 
@@ -20,6 +21,7 @@ export class NotificationRouter {
     hub: StreamHub,
     private readonly unread: UnreadCounts,
     private readonly metrics: MetricsService,
+    private readonly muted: MutedTypes,
   ) {
     this.streams = hub.users;
   }
@@ -34,12 +36,18 @@ export class NotificationRouter {
       const send = sendWithCounts(frame, notification.id, (userId) =>
         this.unread.frameAfter(userId, notification.id),
       );
-      streams = this.streams.sendToAll(send, notification.actorId);
+      // Users who turned the type off are skipped (O(1) per stream; nothing while none did).
+      streams = this.streams.sendToAll(
+        this.muted.unlessMuted(notification.type, send),
+        notification.actorId,
+      );
     } else if (notification.recipient !== notification.actorId) {
       const { recipient } = notification;
       const count = this.unread.frameAfter(recipient, notification.id);
       const withCount = count === null ? frame : frame + count;
-      streams = this.streams.sendTo(recipient, withCount, notification.id, count);
+      this.muted.forUser(recipient, notification.type, () => {
+        streams = this.streams.sendTo(recipient, withCount, notification.id, count);
+      });
     }
     this.metrics.delivered(streams, receivedAt);
   }

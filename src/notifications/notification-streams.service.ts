@@ -7,7 +7,9 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { NotificationStore } from '../storage/notification-store.js';
 import type { ResetReason, ResumableStream } from '../streaming/resumable-stream.js';
 import { StreamHub } from '../streaming/stream-hub.js';
+import { MutedTypes } from './muted-types.js';
 import { frameNotification } from './notification-router.js';
+import { NotificationTypes } from './notification-types.js';
 import { UnreadCounts, unreadFrame } from './unread-counts.js';
 
 /**
@@ -27,6 +29,9 @@ export class NotificationStreamsService {
     private readonly store: NotificationStore,
     private readonly unread: UnreadCounts,
     private readonly metrics: MetricsService,
+    // Types and preferences (issue 13): see notification-types.ts and muted-types.ts.
+    private readonly types: NotificationTypes,
+    private readonly muted: MutedTypes,
   ) {}
 
   /** `lastEventId`: the client's cursor (Last-Event-ID), or null for a fresh stream. */
@@ -35,8 +40,14 @@ export class NotificationStreamsService {
       user,
       response,
       lastEventId,
+      // The user's muted types are read before anything is delivered to the stream: what
+      // comes meanwhile waits for them.
+      onRegistered: (stream) => this.muted.retain(stream.userId),
       onOpen: (stream) => void stream.inTurn(() => this.start(stream, lastEventId)),
-      onClose: (stream) => this.unread.forget(stream.userId),
+      onClose: (stream) => {
+        this.unread.forget(stream.userId);
+        this.muted.release(stream.userId);
+      },
     }).served;
   }
 
@@ -111,6 +122,7 @@ export class NotificationStreamsService {
   private async start(stream: ResumableStream, lastEventId: string | null): Promise<void> {
     try {
       const reset = lastEventId === null ? null : await this.resetFor(stream.userId, lastEventId);
+      await this.muted.ready(stream.userId);
       const unread = await this.unread.current(stream.userId);
       stream.markStartPoint(unread.asOf);
       // The contract puts a reset first, before anything else the stream says.
@@ -118,6 +130,7 @@ export class NotificationStreamsService {
         stream.reset(reset.reason, reset.latestId);
         this.metrics.resets.inc();
       }
+      stream.write(this.types.frameForStart(stream));
       stream.write(unreadFrame(unread.count));
       if (lastEventId === null) stream.goLive();
       else if (reset) stream.goLive({ fromScratch: true });
@@ -145,7 +158,11 @@ export class NotificationStreamsService {
   private replayAfter(stream: ResumableStream, cursor: string): Promise<void> {
     return stream.replayThenLive(
       (after, limit) => this.store.readAfter(stream.userId, after ?? '0', limit),
-      (notification) => frameNotification(notification),
+      (notification) => {
+        if (this.muted.isMuted(stream.userId, notification.type)) return null;
+        this.types.announceTo(stream, notification.type);
+        return frameNotification(notification);
+      },
       cursor,
       (page) => this.metrics.replayed.inc(page.length),
     );

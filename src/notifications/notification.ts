@@ -38,6 +38,8 @@ export const NOTIFICATION_TYPE_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
  */
 export const CONTROL_EVENT_TYPES = [
   'reset',
+  'types',
+  'preferences',
   'token-expiring',
   'unread-count',
   'end',

@@ -3,6 +3,9 @@ import { StreamingModule } from '../streaming/streaming.module.js';
 import { NotifyOnDomainEventsListener } from './notify-on-domain-events.listener.js';
 import { FeedListener } from './feed-listener.js';
 import { InboxService } from './inbox.service.js';
+import { MutedTypes } from './muted-types.js';
+import { NotificationTypes } from './notification-types.js';
+import { PreferencesService } from './preferences.service.js';
 import { RetentionService } from './retention.service.js';
 import { UnreadCounts } from './unread-counts.js';
 import { NotificationRouter } from './notification-router.js';
@@ -22,6 +25,9 @@ import { NotificationsService } from './notifications.service.js';
     InboxService,
     RetentionService,
     FeedListener,
+    NotificationTypes,
+    MutedTypes,
+    PreferencesService,
   ],
   exports: [UnreadCounts],
 })

@@ -5,6 +5,10 @@ import type { StreamRegistry } from '../streaming/stream-registry.js';
 import { strictFake } from '../testing/strict-fake.js';
 import { BROADCAST, type Notification } from './notification.js';
 import { UnreadCounts, unreadFrame } from './unread-counts.js';
+import type { MutedTypes } from './muted-types.js';
+
+/** Nobody turned anything off. */
+const noneMuted = () => strictFake<MutedTypes>('muted', { now: () => [], isMuted: () => false });
 
 /**
  * The counts with a store that answers from `counts` (counting its calls) and a
@@ -24,7 +28,7 @@ function setup(counts: Record<string, UnreadCount>, streaming: string[] = []) {
     sendTo,
   });
   const hub = strictFake<StreamHub>('hub', { users: streams });
-  return { counts: new UnreadCounts(store, hub), unreadCount, sendTo, open };
+  return { counts: new UnreadCounts(store, hub, noneMuted()), unreadCount, sendTo, open };
 }
 
 function notification(
@@ -74,7 +78,11 @@ describe(UnreadCounts.name, () => {
         unreadCount: () => new Promise((resolve) => answers.push(resolve)),
       });
       const streams = strictFake<StreamRegistry>('streams', { countFor: () => 1 });
-      const counts = new UnreadCounts(store, strictFake<StreamHub>('hub', { users: streams }));
+      const counts = new UnreadCounts(
+        store,
+        strictFake<StreamHub>('hub', { users: streams }),
+        noneMuted(),
+      );
       const first = counts.current('alice');
       const late = counts.current('alice');
       answers[0]({ count: 2, asOf: '7' });

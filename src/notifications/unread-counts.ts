@@ -4,6 +4,7 @@ import { NotificationStore } from '../storage/notification-store.js';
 import { frameControl } from '../streaming/sse-frame.js';
 import { StreamHub } from '../streaming/stream-hub.js';
 import type { StreamRegistry } from '../streaming/stream-registry.js';
+import { MutedTypes } from './muted-types.js';
 import { BROADCAST, Notification } from './notification.js';
 
 export interface Tally {
@@ -30,6 +31,8 @@ export class UnreadCounts {
   constructor(
     private readonly store: NotificationStore,
     hub: StreamHub,
+    // The types a user turned off are not counted (issue 13).
+    private readonly muted: MutedTypes,
   ) {
     this.streams = hub.users;
   }
@@ -41,7 +44,10 @@ export class UnreadCounts {
   async current(userId: string): Promise<Tally> {
     const cached = this.tallies.get(userId);
     if (cached) return { count: cached.count, asOf: cached.asOf };
-    const tally = await this.store.unreadCount(userId);
+    const tally = await this.store.unreadCount(
+      userId,
+      this.muted.now(userId) ?? (await this.muted.ready(userId)),
+    );
     if (this.streams.countFor(userId) > 0 && !this.tallies.has(userId)) {
       this.tallies.set(userId, followed(tally));
     }
@@ -57,11 +63,14 @@ export class UnreadCounts {
   advance(notification: Notification): void {
     if (notification.recipient === BROADCAST) {
       for (const [userId, tally] of this.tallies) {
-        if (userId !== notification.actorId) this.increment(userId, tally, notification.id);
+        if (userId === notification.actorId || this.muted.isMuted(userId, notification.type))
+          continue;
+        this.increment(userId, tally, notification.id);
       }
     } else {
       const tally = this.tallies.get(notification.recipient);
-      if (tally) this.increment(notification.recipient, tally, notification.id);
+      if (tally && !this.muted.isMuted(notification.recipient, notification.type))
+        this.increment(notification.recipient, tally, notification.id);
     }
   }
 
@@ -114,7 +123,10 @@ export class UnreadCounts {
 
   /** The user's count read again from the store (cached while the user has streams). */
   async reload(userId: string): Promise<Tally> {
-    const tally = await this.store.unreadCount(userId);
+    const tally = await this.store.unreadCount(
+      userId,
+      this.muted.now(userId) ?? (await this.muted.ready(userId)),
+    );
     if (this.streams.countFor(userId) > 0) this.tallies.set(userId, followed(tally));
     return tally;
   }

@@ -7,6 +7,8 @@ export interface LiveFeedHandlers {
   notification?(notification: Notification, json: string): void;
   /** A user's read state changed somewhere: their unread counts must be refreshed. */
   read?(userId: string): void;
+  /** A user's preferences changed somewhere: the types they turned off, after the change. */
+  preferences?(userId: string, muted: readonly string[]): void;
   /** An event appended to a workflow's timeline. */
   timeline?(workflowId: string, event: TimelineEvent): void;
   /** The feed was interrupted and is back: streams must catch up from the store. */
@@ -16,11 +18,11 @@ export interface LiveFeedHandlers {
 /**
  * What the stores' writes bring to every instance (this one included): stored
  * notifications and timeline events, in cursor order and once per instance, and read
- * state changes. This port only subscribes; nothing publishes through it.
+ * state and preference changes. This port only subscribes; nothing publishes through it.
  *
  * The writes publish themselves: {@link NotificationStore.append},
- * {@link TimelineStore.append}, `markRead` and `markAllRead` hand what they wrote to
- * the feed as part of the write. With Redis the store's script publishes in the same
+ * {@link TimelineStore.append}, the read and archive marks and
+ * {@link PreferenceStore.setTypes} hand what they wrote to the feed as part of the write. With Redis the store's script publishes in the same
  * atomic step as the write, so the order of the channel is the order of the cursors on
  * every instance; a publish sent by the caller after the write could be overtaken by
  * another instance's write and publish, and a stream would see cursors out of order.

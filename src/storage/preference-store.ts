@@ -12,7 +12,9 @@ export abstract class PreferenceStore {
   /**
    * Applies `changes` atomically (`true` turns a type on, removing it from the muted set;
    * `false` turns it off) and resolves with the user's muted types after it, sorted.
-   * Types not named keep their setting.
+   * Types not named keep their setting. Publishes the user and their muted types on the
+   * {@link LiveFeed} (`preferences`) as part of the write, so that every instance applies
+   * the change to the user's streams, in the order of the writes.
    */
   abstract setTypes(userId: string, changes: Readonly<Record<string, boolean>>): Promise<string[]>;
 }

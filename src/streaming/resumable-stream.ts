@@ -118,12 +118,13 @@ export class ResumableStream {
   }
 
   /**
-   * Replays the items `read` gives after `after`, page by page at the client's pace,
+   * Replays the items `read` gives after `after` (those `frame` turns into null are
+   * skipped: not for this stream), page by page at the client's pace,
    * then {@link goLive}. `onPage` sees each page once it is written.
    */
   async replayThenLive<T extends { id: string }>(
     read: ReadPage<T>,
-    frame: (item: T) => Chunk,
+    frame: (item: T) => Chunk | null,
     after: string | null,
     onPage?: (page: T[]) => void,
   ): Promise<void> {
@@ -131,7 +132,9 @@ export class ResumableStream {
     while (this.connection.isOpen) {
       const page = await read(from, REPLAY_PAGE);
       for (const item of page) {
-        this.replay(frame(item), item.id);
+        const framed = frame(item);
+        if (framed === null) continue;
+        this.replay(framed, item.id);
         await this.connection.drained();
       }
       onPage?.(page);

@@ -8,6 +8,7 @@ import { RedisIdempotencyStore } from '../../src/storage/redis/redis-idempotency
 import { RedisNotificationStore } from '../../src/storage/redis/redis-notification-store.js';
 import { draft } from '../support/drafts.js';
 import { RedisPreferenceStore } from '../../src/storage/redis/redis-preference-store.js';
+import { decodePreferencesMessage } from '../../src/storage/redis/redis-channels.js';
 import { describeWithRedis, RedisServer } from '../support/redis.js';
 import { sleep } from '../support/wait.js';
 import { describeDocumentStore } from './document-store.contract.js';
@@ -195,6 +196,33 @@ describeWithRedis('Redis stores', () => {
       await new Promise((r) => setTimeout(r, 50));
 
       expect(messages).toEqual(['alice', 'carol']);
+    });
+
+    it('publishes the user and their muted types on the preferences channel from the change itself', async () => {
+      const opened = await namespace();
+      close = opened.close;
+      const { keyPrefix } = opened;
+      const channel = `${keyPrefix}preferences`;
+      const subscriber = await connect(url, { enableOfflineQueue: true });
+      connections.push(subscriber);
+      const messages: string[] = [];
+      subscriber.on('message', (from: string, message: string) => {
+        if (from === channel) messages.push(message);
+      });
+      await subscriber.subscribe(channel);
+
+      const store = new RedisPreferenceStore(opened.redis, { keyPrefix });
+      expect(await store.setTypes('dävé', { 'invoice.paid': false, 'a.b': false })).toEqual([
+        'a.b',
+        'invoice.paid',
+      ]);
+      expect(await store.setTypes('dävé', { 'a.b': true, 'invoice.paid': true })).toEqual([]);
+      while (messages.length < 2) await sleep(10);
+
+      expect(messages.map((message) => decodePreferencesMessage(message))).toEqual([
+        { userId: 'dävé', muted: ['a.b', 'invoice.paid'] },
+        { userId: 'dävé', muted: [] },
+      ]);
     });
 
     it('loses no document update among concurrent updates from several connections', async () => {

@@ -60,7 +60,10 @@ describeNotificationStore(SqliteNotificationStore.name, () => {
 
 describePreferenceStore(SqlitePreferenceStore.name, () => {
   const { database, close } = openDatabase();
-  return Promise.resolve({ store: new SqlitePreferenceStore(database), close });
+  return Promise.resolve({
+    store: new SqlitePreferenceStore(database, new LocalLiveFeed()),
+    close,
+  });
 });
 
 describeDocumentStore(SqliteDocumentStore.name, () => {
@@ -92,8 +95,10 @@ describe('SQLite stores and the in-process live feed', () => {
       notification: (notification, json) => heard.push(['notification', notification.id, json]),
       timeline: (workflowId, event) => heard.push(['timeline', workflowId, event.id]),
       read: (userId) => heard.push(['read', userId]),
+      preferences: (userId, muted) => heard.push(['preferences', userId, muted]),
     });
     const notifications = new SqliteNotificationStore(opened.database, feed);
+    const preferences = new SqlitePreferenceStore(opened.database, feed);
     const timelines = new SqliteTimelineStore(opened.database, feed);
 
     const stored = await Promise.all([
@@ -107,6 +112,8 @@ describe('SQLite stores and the in-process live feed', () => {
     expect(await notifications.markRead('bob', stored[0][0].id)).toBe(false);
     expect(await notifications.markRead('alice', stored[0][0].id)).toBe(true);
     await notifications.markAllRead('carol');
+    await preferences.setTypes('dave', { 'invoice.paid': false, 'a.b': false });
+    await preferences.setTypes('dave', { 'a.b': true });
 
     expect(heard).toEqual([
       ...stored.flat().map((n) => ['notification', n.id, JSON.stringify(n)]),
@@ -114,6 +121,8 @@ describe('SQLite stores and the in-process live feed', () => {
       ['timeline', 'w1', '2'],
       ['read', 'alice'],
       ['read', 'carol'],
+      ['preferences', 'dave', ['a.b', 'invoice.paid']],
+      ['preferences', 'dave', ['invoice.paid']],
     ]);
   });
 });
@@ -129,7 +138,7 @@ describe(`${SqliteDatabase.name} reopened on the same DATA_DIR`, () => {
     return {
       notifications: new SqliteNotificationStore(database, new LocalLiveFeed()),
       documents: new SqliteDocumentStore(database),
-      preferences: new SqlitePreferenceStore(database),
+      preferences: new SqlitePreferenceStore(database, new LocalLiveFeed()),
     };
   }
 

@@ -98,11 +98,12 @@ describe('Resuming a notification stream', () => {
         latestId: string;
       };
       expect(payload).toEqual({ reason: expect.stringMatching(reason), latestId: latest.id });
-      // retry, then the reset before any other event (the contract's "first"), the current
-      // unread count, and then the live notification only
+      // retry, then the reset before any other event (the contract's "first"), the known
+      // types, the current unread count, and then the live notification only
       expect(blocks.map((block) => block.split('\n')[0])).toEqual([
         'retry: 3000'.replace('3000', '100'),
         'event: reset',
+        'event: types',
         'event: unread-count',
         `id: ${live.id}`,
         'event: unread-count',

@@ -84,7 +84,7 @@ export class StreamClient {
     return this.received.filter((event) => !CONTROL_TYPES.includes(event.type));
   }
 
-  /** The control events received: unread-count, token-expiring, reset. */
+  /** The control events received: unread-count, token-expiring, reset (types, preferences if listened to). */
   get controls(): ReceivedEvent[] {
     return this.received.filter((event) => CONTROL_TYPES.includes(event.type));
   }
@@ -113,10 +113,13 @@ export class StreamClient {
   }
 }
 
-const CONTROL_TYPES = ['unread-count', 'token-expiring', 'reset'];
+/** The control events a client listens to unless asked for more (`types` option). */
+const LISTENED_CONTROL_TYPES = ['unread-count', 'token-expiring', 'reset'];
+/** Every control event of a notification stream: never counted among the notifications. */
+const CONTROL_TYPES = [...LISTENED_CONTROL_TYPES, 'types', 'preferences'];
 
 /** Every event type the service sends (notifications and control events), and the tests' own. */
-const DEFAULT_TYPES = ['test.ping', ...BUILT_IN_NOTIFICATION_TYPES, ...CONTROL_TYPES];
+const DEFAULT_TYPES = ['test.ping', ...BUILT_IN_NOTIFICATION_TYPES, ...LISTENED_CONTROL_TYPES];
 
 /** Opens a stream per token and waits until all are live. */
 export async function openStreams(baseUrl: string, ...tokens: string[]): Promise<StreamClient[]> {

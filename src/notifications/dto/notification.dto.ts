@@ -68,3 +68,14 @@ export class UnreadCountDto {
   @ApiProperty({ minimum: 0, example: 3 })
   count!: number;
 }
+
+/** `GET /notifications/types`, and the `data:` of the `types` stream event. */
+export class NotificationTypesDto {
+  @ApiProperty({
+    type: [String],
+    description:
+      'Every type the service knows: the built-in ones and every type ever published, sorted',
+    example: ['announcement', 'invoice.paid', 'message.created'],
+  })
+  types!: string[];
+}

@@ -22,4 +22,8 @@ export class LocalLiveFeed extends LiveFeed {
   readChanged(userId: string): void {
     this.emit('read', userId);
   }
+
+  preferencesChanged(userId: string, muted: readonly string[]): void {
+    this.emit('preferences', userId, muted);
+  }
 }

@@ -14,6 +14,7 @@ import { KEY_PREFIX } from './redis-connections.js';
  * | `notifications` | notification append (notification-scripts.ts) | the notification's wire JSON, as stored |
  * | `timelines`     | timeline append (redis-timeline-store.ts) | `<workflowId>\n<cursor>\n<{"type","data"} JSON>` |
  * | `reads`         | mark read, mark all read (notification-scripts.ts) | the user id                  |
+ * | `preferences`   | preference change (redis-preference-store.ts) | `{"userId","muted":[types]}` |
  * | `presence`      | presence script (presence-script.ts)    | `{"documentId","type","userId"[,"x","y"]}` |
  *
  * The scripts build the messages (a cursor is known only inside the script); the
@@ -24,6 +25,7 @@ export interface RedisChannels {
   notifications: string;
   timelines: string;
   reads: string;
+  preferences: string;
   presence: string;
 }
 
@@ -33,6 +35,7 @@ export function channelsUnder(keyPrefix: string): RedisChannels {
     notifications: `${keyPrefix}notifications`,
     timelines: `${keyPrefix}timelines`,
     reads: `${keyPrefix}reads`,
+    preferences: `${keyPrefix}preferences`,
     presence: `${keyPrefix}presence`,
   };
 }
@@ -65,6 +68,15 @@ export function decodeTimelineMessage(message: string): {
 /** A message of the reads channel: the user whose read state changed. */
 export function decodeReadMessage(message: string): string {
   return message;
+}
+
+/** A message of the preferences channel: the user and their muted types after the change. */
+export function decodePreferencesMessage(message: string): {
+  userId: string;
+  muted: string[];
+} {
+  const { userId, muted } = JSON.parse(message) as { userId: string; muted: string[] };
+  return { userId, muted };
 }
 
 /** The `move` message of the presence channel (join and leave are built by the script). */

@@ -3,6 +3,7 @@ import { LiveFeed, LiveFeedHandlers } from '../live-feed.js';
 import {
   CHANNELS,
   decodeNotificationMessage,
+  decodePreferencesMessage,
   decodeReadMessage,
   decodeTimelineMessage,
 } from './redis-channels.js';
@@ -46,6 +47,7 @@ export class RedisLiveFeed extends LiveFeed implements OnApplicationShutdown {
         CHANNELS.notifications,
         CHANNELS.timelines,
         CHANNELS.reads,
+        CHANNELS.preferences,
       );
     } catch (error) {
       this.logger.error(`Could not subscribe: ${String(error)}`);
@@ -81,6 +83,9 @@ export class RedisLiveFeed extends LiveFeed implements OnApplicationShutdown {
       this.emit('timeline', workflowId, event);
     } else if (channel === CHANNELS.reads) {
       this.emit('read', decodeReadMessage(message));
+    } else if (channel === CHANNELS.preferences) {
+      const { userId, muted } = decodePreferencesMessage(message);
+      this.emit('preferences', userId, muted);
     }
   }
 }

@@ -1,14 +1,45 @@
 import type { Redis } from 'ioredis';
 import { PreferenceStore } from '../preference-store.js';
+import { LuaScript } from './lua-script.js';
+import { channelsUnder } from './redis-channels.js';
 
 export interface RedisPreferenceStoreOptions {
-  /** Shared with the service's other keys: this store keeps its own under `<keyPrefix>preferences:`. */
+  /**
+   * Shared with the service's other keys: this store keeps its own under
+   * `<keyPrefix>preferences:`, and publishes on the preferences channel under it.
+   */
   keyPrefix: string;
 }
+
+/**
+ * KEYS: the user's muted set. ARGV: the preferences channel, the user, then pairs of a
+ * type and '1' (on: unmute) or '0' (off: mute). Applies the changes, publishes
+ * `{"userId","muted"}` in the same atomic step (so every instance hears the changes in
+ * the order they were made) and returns the muted types, sorted.
+ */
+const SET_TYPES = new LuaScript(`
+local key = KEYS[1]
+for i = 3, #ARGV, 2 do
+  if ARGV[i + 1] == '1' then
+    redis.call('SREM', key, ARGV[i])
+  else
+    redis.call('SADD', key, ARGV[i])
+  end
+end
+local muted = redis.call('SMEMBERS', key)
+table.sort(muted)
+local encoded = {}
+for i, type in ipairs(muted) do encoded[i] = cjson.encode(type) end
+-- Built by hand: cjson writes an empty table as {} where the message needs [].
+redis.call('PUBLISH', ARGV[1],
+  '{"userId":' .. cjson.encode(ARGV[2]) .. ',"muted":[' .. table.concat(encoded, ',') .. ']}')
+return muted
+`);
 
 /** The shared {@link PreferenceStore}: one set of muted types per user, `preferences:muted:<user>`. */
 export class RedisPreferenceStore extends PreferenceStore {
   private readonly namespace: string;
+  private readonly channel: string;
 
   constructor(
     private readonly redis: Redis,
@@ -16,6 +47,7 @@ export class RedisPreferenceStore extends PreferenceStore {
   ) {
     super();
     this.namespace = `${options.keyPrefix}preferences:`;
+    this.channel = channelsUnder(options.keyPrefix).preferences;
   }
 
   async mutedTypes(userId: string): Promise<string[]> {
@@ -23,19 +55,14 @@ export class RedisPreferenceStore extends PreferenceStore {
   }
 
   async setTypes(userId: string, changes: Readonly<Record<string, boolean>>): Promise<string[]> {
-    const entries = Object.entries(changes);
-    const mute = entries.filter(([, on]) => !on).map(([type]) => type);
-    const unmute = entries.filter(([, on]) => on).map(([type]) => type);
-    const key = this.key(userId);
-    // MULTI/EXEC: the changes and the answer are one step, whatever runs in between.
-    const transaction = this.redis.multi();
-    if (mute.length > 0) transaction.sadd(key, ...mute);
-    if (unmute.length > 0) transaction.srem(key, ...unmute);
-    transaction.smembers(key);
-    const results = await transaction.exec();
-    if (!results) throw new Error('Redis aborted the preferences transaction');
-    for (const [error] of results) if (error) throw error;
-    return (results[results.length - 1][1] as string[]).sort();
+    const pairs = Object.entries(changes).flatMap(([type, on]) => [type, on ? '1' : '0']);
+    const muted = (await SET_TYPES.run(
+      this.redis,
+      [this.key(userId)],
+      [this.channel, userId, ...pairs],
+    )) as string[];
+    // Lua sorts by bytes; the answer is sorted as mutedTypes sorts it.
+    return muted.sort();
   }
 
   private key(userId: string): string {

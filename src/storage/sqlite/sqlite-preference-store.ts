@@ -1,14 +1,21 @@
 import { Injectable } from '@nestjs/common';
+import { LocalLiveFeed } from '../memory/local-live-feed.js';
 import { PreferenceStore } from '../preference-store.js';
 import { SqliteDatabase } from './sqlite-database.js';
 import { settle } from './settle.js';
 
-/** The embedded {@link PreferenceStore}: one row per user and muted type. */
+/**
+ * The embedded {@link PreferenceStore}: one row per user and muted type. A change hands
+ * the user's muted set to the in-process feed once committed.
+ */
 @Injectable()
 export class SqlitePreferenceStore extends PreferenceStore {
   private readonly statements: ReturnType<typeof prepare>;
 
-  constructor(private readonly database: SqliteDatabase) {
+  constructor(
+    private readonly database: SqliteDatabase,
+    private readonly feed: LocalLiveFeed,
+  ) {
     super();
     this.statements = prepare(database);
   }
@@ -17,8 +24,8 @@ export class SqlitePreferenceStore extends PreferenceStore {
     return settle(() => this.muted(userId));
   }
 
-  setTypes(userId: string, changes: Readonly<Record<string, boolean>>): Promise<string[]> {
-    return settle(() =>
+  async setTypes(userId: string, changes: Readonly<Record<string, boolean>>): Promise<string[]> {
+    const muted = await settle(() =>
       this.database.db.transaction(() => {
         for (const [type, on] of Object.entries(changes)) {
           (on ? this.statements.unmute : this.statements.mute).run({ user: userId, type });
@@ -26,6 +33,8 @@ export class SqlitePreferenceStore extends PreferenceStore {
         return this.muted(userId);
       })(),
     );
+    this.feed.preferencesChanged(userId, muted);
+    return muted;
   }
 
   private muted(userId: string): string[] {
