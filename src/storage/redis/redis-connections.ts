@@ -25,7 +25,8 @@ const STARTUP_WAIT_MS = 10_000;
 export const MAX_COMMANDS_IN_FLIGHT = 5_000;
 
 /** The message of a command refused by {@link MAX_COMMANDS_IN_FLIGHT}: it was never sent. */
-export const TOO_MANY_COMMANDS_WAITING = 'Too many Redis commands waiting; the command was not sent';
+export const TOO_MANY_COMMANDS_WAITING =
+  'Too many Redis commands waiting; the command was not sent';
 
 /** A Redis connection that refuses a command, unsent, while too many await their answer. */
 class BoundedRedis extends Redis {
