@@ -128,7 +128,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       IDEMPOTENCY_TTL_MS,
     );
     try {
-      const body = await runAsRequest(writes, () => lastValueFrom(next.handle()));
+      const body: unknown = await runAsRequest(writes, () => lastValueFrom(next.handle()));
       answer = { status, body: toJson(body) };
     } catch (error) {
       const failed = error instanceof HttpException ? error.getStatus() : 500;

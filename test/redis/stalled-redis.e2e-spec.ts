@@ -73,7 +73,9 @@ describeWithRedis('A stalled Redis (DEBUG SLEEP)', () => {
     }
     // The append was sent and will run when Redis wakes: the client is told so.
     expect(publish.res.body).toMatchObject({ statusCode: 503, outcome: 'unknown' });
-    expect(publish.res.body.message).toMatch(/outcome is unknown.*same Idempotency-Key/);
+    expect((publish.res.body as { message: string }).message).toMatch(
+      /outcome is unknown.*same Idempotency-Key/,
+    );
 
     await stall;
     await untilStatus(app, '/health/ready', 200, 3000);
@@ -144,7 +146,9 @@ describeWithRedis('A publish whose outcome is unknown', () => {
     expect(first.res.status).toBe(503);
     expect(first.ms).toBeLessThan(1400);
     expect(first.res.body).toMatchObject({ outcome: 'unknown' });
-    expect(first.res.body.message).toMatch(/outcome is unknown: retry with the same Idempotency-Key/);
+    expect((first.res.body as { message: string }).message).toMatch(
+      /outcome is unknown: retry with the same Idempotency-Key/,
+    );
 
     // It reaches Redis after the 503 all the same: stored and delivered.
     const [delivered] = await carol.waitForEvents(1);
