@@ -43,6 +43,7 @@ describe('loadConfig', () => {
       maxBufferedBytes: 1048576,
       retentionDays: 30,
       compression: true,
+      redisCommandTimeoutMs: 2000,
       corsOrigins: [],
       metricsToken: null,
     });
@@ -176,6 +177,8 @@ describe('loadConfig', () => {
     ['REDIS_URL', 'localhost:6379'],
     ['CORS_ORIGINS', 'example.com'],
     ['HOST', 'a host'],
+    ['REDIS_COMMAND_TIMEOUT_MS', '0'],
+    ['REDIS_COMMAND_TIMEOUT_MS', 'soon'],
   ])('names the variable when %s=%s is invalid', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);

@@ -33,6 +33,11 @@ export class AppConfig {
    * crashed instance's users leave within 1.25 × this (at most 24 s: the contract says 30).
    */
   readonly presenceTtlMs!: number;
+  /**
+   * With Redis: how long one command may take before its request fails with 503
+   * (CONTRACT.md, `REDIS_COMMAND_TIMEOUT_MS`), so that a stalled Redis holds no request long.
+   */
+  readonly redisCommandTimeoutMs!: number;
 }
 
 export interface JwtSettings {
@@ -91,6 +96,7 @@ export function loadConfig(env: Env): AppConfig {
     corsOrigins: corsOriginsOf(env),
     metricsToken: text(env, 'METRICS_TOKEN'),
     presenceTtlMs: integer(env, 'PRESENCE_TTL_MS', 20000, 1000, 24000),
+    redisCommandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', 2000, 10, 60000),
   };
   return Object.freeze(config);
 }

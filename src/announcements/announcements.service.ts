@@ -26,14 +26,14 @@ export class AnnouncementsService {
    * with the announcement itself when nothing listens.
    */
   async publish(author: AuthUser, dto: CreateAnnouncementDto): Promise<unknown> {
-    const announcement: Announcement = {
+    const draft: Announcement = {
       id: randomUUID(),
       authorId: author.id,
       title: dto.title,
       body: dto.body,
       createdAt: new Date().toISOString(),
     };
-    await this.documents.insert('announcements', announcement);
+    const announcement = await this.documents.insert('announcements', draft);
     const replies = await this.events.emit('announcement.published', {
       actor: { id: author.id, name: author.name },
       announcementId: announcement.id,

@@ -13,6 +13,7 @@ import type { Request, Response } from 'express';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import type { AuthUser } from '../auth/auth-user.js';
 import { IdempotencyStore, type StoredAnswer } from '../storage/idempotency-store.js';
+import { RequestWrites, runAsRequest } from '../storage/request-writes.js';
 import { requestFingerprint } from './request-fingerprint.js';
 
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
@@ -48,8 +49,12 @@ const isDeterministic = (status: number) =>
  * request with the key gets 409. A repeat arriving while the first still runs waits for
  * its answer (up to {@link WAIT_MS}; then 409 with `Retry-After`): a client that retried
  * after a timeout wants the answer, not an error. A 5xx releases the claim, so that a
- * retry runs the request again. Runs after the guards: an unauthenticated, forbidden or
- * rate-limited request claims nothing.
+ * retry runs the request again. That is safe also after a 503 whose outcome is unknown
+ * (a Redis command sent and not answered: it may have run, or may still run when a stalled
+ * Redis wakes): the request's writes are recorded under names that every run of it shares
+ * (storage/request-writes.ts), so each write happens once, and a retry answers with what
+ * the first run stored (same ids) and publishes nothing more. Runs after the guards: an
+ * unauthenticated, forbidden or rate-limited request claims nothing.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -116,12 +121,22 @@ export class IdempotencyInterceptor implements NestInterceptor {
     next: CallHandler,
   ): Promise<unknown> {
     let answer: StoredAnswer;
+    // Every run of this request (same caller, key and body) names its writes alike, so
+    // that a run after a 503 of unknown outcome finds what an earlier run stored.
+    const writes = new RequestWrites(
+      `${scope.length}:${scope}:${key.length}:${key}:${fingerprint}`,
+      IDEMPOTENCY_TTL_MS,
+    );
     try {
-      answer = { status, body: toJson(await lastValueFrom(next.handle())) };
+      const body: unknown = await runAsRequest(writes, () => lastValueFrom(next.handle()));
+      answer = { status, body: toJson(body) };
     } catch (error) {
       const failed = error instanceof HttpException ? error.getStatus() : 500;
       if (!isDeterministic(failed)) {
-        await this.store
+        // Not awaited: when storage did not answer the request, the release would not be
+        // answered either, and the client would wait for it twice. Until it runs, a retry
+        // waits for this claim (then 409, retry later), and runs once the claim is gone.
+        this.store
           .release(scope, key, token)
           .catch((failure: Error) =>
             this.logger.error(`Could not release key ${key} of ${scope}: ${failure.message}`),

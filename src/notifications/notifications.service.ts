@@ -2,6 +2,7 @@ import { Injectable, Logger, ServiceUnavailableException } from '@nestjs/common'
 import type { AuthUser } from '../auth/auth-user.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { NotificationStore } from '../storage/notification-store.js';
+import { isStorageUnavailable } from '../storage/storage-unavailable.filter.js';
 import type { PublishNotificationDto } from './dto/publish-notification.dto.js';
 import { BROADCAST, Notification, NotificationDraft } from './notification.js';
 import { draftsFor } from './notification-rules.js';
@@ -33,7 +34,9 @@ export class NotificationsService {
     );
   }
 
-  /** Rejects with 503 when the store cannot write: a notification is never dropped silently. */
+  /**
+   * Rejects (a 503) when the store cannot write: a notification is never dropped silently.
+   */
   async publish(drafts: readonly NotificationDraft[]): Promise<Notification[]> {
     if (drafts.length === 0) return [];
     let stored: Notification[];
@@ -44,6 +47,8 @@ export class NotificationsService {
       this.logger.error(
         `The notification store could not append ${drafts.length} notification(s): ${String(error)}`,
       );
+      // The storage filter answers 503 and says whether the append may have run after all.
+      if (isStorageUnavailable(error)) throw error;
       throw new ServiceUnavailableException(
         'The notification store could not save the notification; nothing was published',
       );

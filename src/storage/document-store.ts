@@ -22,12 +22,15 @@ export abstract class DocumentStore {
   /**
    * Stores a new document; rejects if the id exists. With `index`, the document is filed
    * under `index(document)`, in the same atomic write, for {@link DocumentStore.list}.
+   * Resolves with the document stored: `document`, or, when a request that may run again
+   * (request-writes.ts) already stored its document in an earlier run, that one instead,
+   * storing nothing; callers answer with what this resolves to.
    */
   abstract insert<T extends { id: string }>(
     collection: string,
     document: T,
     index?: IndexKeys<T>,
-  ): Promise<void>;
+  ): Promise<T>;
 
   abstract get<T>(collection: string, id: string): Promise<T | null>;
 
@@ -36,7 +39,9 @@ export abstract class DocumentStore {
    * (a 409, say) to leave the document as it was; it sees null for a missing id. It must
    * be pure: under contention a backend may run it again on the newer document. With
    * `index`, the document is filed again, in the same atomic write, under `index(result)`
-   * instead of `index(previous)`, keeping its place in the order.
+   * instead of `index(previous)`, keeping its place in the order. When a request that
+   * may run again (request-writes.ts) already made this update in an earlier run, resolves
+   * with that run's result, changing nothing.
    */
   abstract update<T extends { id: string }>(
     collection: string,

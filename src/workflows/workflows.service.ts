@@ -22,7 +22,7 @@ export class WorkflowsService {
 
   async start(starter: AuthUser, dto: StartWorkflowDto): Promise<Workflow> {
     const now = new Date().toISOString();
-    const workflow: Workflow = {
+    const draft: Workflow = {
       id: randomUUID(),
       name: dto.name,
       starterId: starter.id,
@@ -32,7 +32,7 @@ export class WorkflowsService {
       createdAt: now,
       updatedAt: now,
     };
-    await this.documents.insert(WORKFLOWS, workflow, workflowIndexKeys);
+    const workflow = await this.documents.insert(WORKFLOWS, draft, workflowIndexKeys);
     await this.announce('workflow.started', workflow, starter, null);
     return workflow;
   }

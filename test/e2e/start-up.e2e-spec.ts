@@ -113,6 +113,7 @@ describe('dist/main.js', () => {
       ['JWT_SECRET', { NODE_ENV: 'production', JWT_SECRET: 'short-but-not-32-bytes' }],
       ['HOST', { HOST: 'not a host' }],
       ['PORT', { PORT: '70000' }],
+      ['REDIS_COMMAND_TIMEOUT_MS', { REDIS_COMMAND_TIMEOUT_MS: '2s' }],
     ])('%s: %j exits 1 within 5 s with one line naming it', async (name, env) => {
       const { exitCode, output, ms } = await Instance.exitOf(env);
       expect({ exitCode, output }).toEqual({ exitCode: 1, output: expect.any(String) });

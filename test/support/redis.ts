@@ -18,6 +18,7 @@ export class RedisServer {
   private constructor(
     readonly port: number,
     private readonly dataDir: string | null,
+    private readonly debugCommand = false,
   ) {}
 
   get url(): string {
@@ -26,11 +27,12 @@ export class RedisServer {
 
   /**
    * `persistent`: keep data across a stop and start (append-only file, synced on every
-   * write), as a production Redis would; otherwise nothing is kept.
+   * write), as a production Redis would; otherwise nothing is kept. `debugCommand`: allow
+   * `DEBUG` from loopback clients, so that a test can stall the server (`DEBUG SLEEP`).
    */
-  static async start({ persistent = false } = {}): Promise<RedisServer> {
+  static async start({ persistent = false, debugCommand = false } = {}): Promise<RedisServer> {
     const dataDir = persistent ? mkdtempSync(join(tmpdir(), 'redis-test-')) : null;
-    const server = new RedisServer(await freePort(), dataDir);
+    const server = new RedisServer(await freePort(), dataDir, debugCommand);
     await server.start();
     return server;
   }
@@ -42,7 +44,16 @@ export class RedisServer {
       : ['--appendonly', 'no'];
     const child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        ...persistence,
+        ...(this.debugCommand ? ['--enable-debug-command', 'local'] : []),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.process = child;

@@ -181,14 +181,23 @@ const script = (body: string) => new LuaScript(`${PRELUDE}\n${body}`);
 
 /**
  * ARGV: namespace, channel, createdAt (ms), a fresh random epoch (used only if this append
- * starts the history), then per draft: recipient, '1' or '0' (has an actor), actor, type,
- * and the draft's wire JSON after its opening brace. Records each type in the same step. The cursor goes in front of that JSON
- * here, so what is stored and published is byte for byte the notification's
- * JSON.stringify, without a JSON encoder in Lua. Returns the cursors.
+ * starts the history), the key recording this append as a write of a request that may run
+ * again ('' for none: storage/request-writes.ts), how long to keep that record (ms), then
+ * per draft: recipient, '1' or '0' (has an actor), actor, type, and the draft's wire JSON
+ * after its opening brace. Records each type in the same step. The cursor goes in front
+ * of that JSON here, so what is stored and published is byte for byte the notification's
+ * JSON.stringify, without a JSON encoder in Lua. Returns the JSON of each notification
+ * stored; when the record key holds the notifications of the same append by an earlier
+ * run of the request, stores nothing and returns those.
  */
 export const APPEND = script(`
 local channel, createdAt = ARGV[2], ARGV[3]
-local count = (#ARGV - 4) / 5
+local record, recordTtl = ARGV[5], ARGV[6]
+if record ~= '' then
+  local earlier = redis.call('LRANGE', record, 0, -1)
+  if #earlier > 0 then return earlier end
+end
+local count = (#ARGV - 6) / 5
 if redis.call('HSETNX', HISTORY, 'epoch', ARGV[4]) == 1 then
   -- Data of a version without epochs goes on under the new epoch, from its sequence.
   local legacy = redis.call('GET', namespace .. 'seq')
@@ -199,9 +208,9 @@ if redis.call('HSETNX', HISTORY, 'epoch', ARGV[4]) == 1 then
 end
 local epoch = currentEpoch()
 local last = redis.call('HINCRBY', HISTORY, 'seq', count)
-local ids = {}
+local stored = {}
 for i = 1, count do
-  local at = 4 + (i - 1) * 5
+  local at = 6 + (i - 1) * 5
   local recipient, hasActor, actor = ARGV[at + 1], ARGV[at + 2] == '1', ARGV[at + 3]
   local type = ARGV[at + 4]
   local id = decimal(last - count + i)
@@ -225,9 +234,11 @@ for i = 1, count do
     redis.call('ZADD', targetedOfTypeKey(type, recipient), id, id)
   end
   redis.call('PUBLISH', channel, wire)
-  ids[i] = cursorOf(id, epoch)
+  stored[i] = wire
+  if record ~= '' then redis.call('RPUSH', record, wire) end
 end
-return ids
+if record ~= '' then redis.call('PEXPIRE', record, recordTtl) end
+return stored
 `);
 
 /**

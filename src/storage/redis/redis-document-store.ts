@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { DocumentStore, type IndexKeys, type IndexQuery } from '../document-store.js';
+import { currentRequestWrites } from '../request-writes.js';
 import { LuaScript } from './lua-script.js';
 
 export interface RedisDocumentStoreOptions {
@@ -13,20 +14,29 @@ export interface RedisDocumentStoreOptions {
 
 /**
  * Stores ARGV[1] at KEYS[1] unless a document is there; then, when index keys follow
- * (KEYS[3..]), files ARGV[2] (the id) under each with the next number of KEYS[2].
+ * (KEYS[3..]), files ARGV[2] (the id) under each with the next number of KEYS[2]. ARGV[3]
+ * (unless '') records the insert as a write of a request that may run again, for ARGV[4]
+ * ms: when it already holds the document of an earlier run, nothing is stored and that
+ * document is returned (request-writes.ts).
  */
 const INSERT = new LuaScript(`
+if ARGV[3] ~= '' then
+  local earlier = redis.call('GET', ARGV[3])
+  if earlier then return earlier end
+end
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 0 end
 if #KEYS > 2 then
   local seq = redis.call('INCR', KEYS[2])
   for i = 3, #KEYS do redis.call('ZADD', KEYS[i], seq, ARGV[2]) end
 end
+if ARGV[3] ~= '' then redis.call('SET', ARGV[3], ARGV[1], 'PX', ARGV[4]) end
 return 1
 `);
 
 /**
  * Writes ARGV[2] if the document is still ARGV[1] ('' standing for missing: a stored
- * document is never empty). Compare-and-set instead of WATCH/MULTI/EXEC because WATCH
+ * document is never empty), and records it at ARGV[5] (unless '') for ARGV[6] ms as the
+ * update of a request that may run again (request-writes.ts). Compare-and-set instead of WATCH/MULTI/EXEC because WATCH
  * belongs to a connection, and this store's connection is shared by concurrent requests.
  * Then moves the id ARGV[3] out of the ARGV[4] index sets after KEYS[2] (the previous
  * document's) into the rest (the new one's), at the place it had or, if it had none,
@@ -36,6 +46,7 @@ const COMPARE_AND_SET = new LuaScript(`
 local current = redis.call('GET', KEYS[1]) or ''
 if current ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
+if ARGV[5] ~= '' then redis.call('SET', ARGV[5], ARGV[2], 'PX', ARGV[6]) end
 local last_old = 2 + tonumber(ARGV[4])
 local seq = false
 for i = 3, last_old do
@@ -104,6 +115,8 @@ export class RedisDocumentStore extends DocumentStore {
   private readonly namespace: string;
   private readonly indexNamespace: string;
   private readonly sequence: string;
+  /** Where a write of a request that may run again is recorded (request-writes.ts). */
+  private readonly writesNamespace: string;
 
   constructor(
     private readonly redis: Redis,
@@ -113,21 +126,25 @@ export class RedisDocumentStore extends DocumentStore {
     this.namespace = `${options.keyPrefix}documents:`;
     this.indexNamespace = `${options.keyPrefix}document-index:`;
     this.sequence = `${options.keyPrefix}document-seq`;
+    this.writesNamespace = `${options.keyPrefix}request-writes:`;
   }
 
   async insert<T extends { id: string }>(
     collection: string,
     document: T,
     index?: IndexKeys<T>,
-  ): Promise<void> {
+  ): Promise<T> {
     const keys = [
       this.key(collection, document.id),
       this.sequence,
       ...this.indexKeys(collection, index ? index(document) : []),
     ];
-    if ((await INSERT.run(this.redis, keys, [JSON.stringify(document), document.id])) !== 1) {
-      throw new Error(`Document ${collection}/${document.id} already exists`);
-    }
+    const record = this.record(`documents.insert:${collection}`);
+    const args = [JSON.stringify(document), document.id, record?.key ?? '', record?.ttlMs ?? 0];
+    const result = await INSERT.run(this.redis, keys, args);
+    if (typeof result === 'string') return JSON.parse(result) as T;
+    if (result !== 1) throw new Error(`Document ${collection}/${document.id} already exists`);
+    return document;
   }
 
   async get<T>(collection: string, id: string): Promise<T | null> {
@@ -142,16 +159,22 @@ export class RedisDocumentStore extends DocumentStore {
     index?: IndexKeys<T>,
   ): Promise<T> {
     const key = this.key(collection, id);
+    const record = this.record(`documents.update:${collection}`);
     // Each failed round means another writer succeeded, so this ends once they stop.
     for (;;) {
-      const previous = await this.redis.get(key);
+      // The document and the record of an earlier run's update are read together: that
+      // run wrote both at once, so a retry sees its result, not a document it cannot change.
+      const [previous, earlier] = record
+        ? await this.redis.mget(key, record.key)
+        : [await this.redis.get(key), null];
+      if (earlier) return JSON.parse(earlier) as T;
       const current = previous === null ? null : (JSON.parse(previous) as T);
       const updated = change(current);
       const json = JSON.stringify(updated);
       const before = index && current ? this.indexKeys(collection, index(current)) : [];
       const after = index ? this.indexKeys(collection, index(updated)) : [];
       const keys = [key, this.sequence, ...before, ...after];
-      const args = [previous ?? '', json, id, before.length];
+      const args = [previous ?? '', json, id, before.length, record?.key ?? '', record?.ttlMs ?? 0];
       if ((await COMPARE_AND_SET.run(this.redis, keys, args)) === 1) {
         return updated;
       }
@@ -164,6 +187,12 @@ export class RedisDocumentStore extends DocumentStore {
     const args = [wanted.length, limit, this.key(collection, '')];
     const bodies = (await LIST.run(this.redis, keys, args)) as string[] | null;
     return (bodies ?? []).map((json) => JSON.parse(json) as T);
+  }
+
+  /** Where this write is recorded when it belongs to a request that may run again. */
+  private record(kind: string): { key: string; ttlMs: number } | null {
+    const writes = currentRequestWrites();
+    return writes && { key: `${this.writesNamespace}${writes.next(kind)}`, ttlMs: writes.ttlMs };
   }
 
   /** The collection is encoded so that no collection and id pair can name another's key. */

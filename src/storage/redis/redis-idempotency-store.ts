@@ -66,11 +66,20 @@ export class RedisIdempotencyStore extends IdempotencyStore {
   ): Promise<IdempotencyClaim> {
     const token = randomUUID();
     const entry: Entry = { fingerprint, token };
-    const current = await CLAIM.run(
-      this.redis,
-      [this.key(scope, key)],
-      [JSON.stringify(entry), leaseMs],
-    );
+    let current: unknown;
+    try {
+      current = await CLAIM.run(
+        this.redis,
+        [this.key(scope, key)],
+        [JSON.stringify(entry), leaseMs],
+      );
+    } catch (error) {
+      // The claim may have run all the same (a timeout): give it up, so that a retry is
+      // not told for a whole lease that this request still runs. Sent after the claim on
+      // the same connection, it runs after it; a FINISH with another token does nothing.
+      this.release(scope, key, token).catch(() => undefined);
+      throw error;
+    }
     if (typeof current !== 'string') return { state: 'claimed', token };
     const held = JSON.parse(current) as Entry;
     return held.answer === undefined

@@ -13,6 +13,7 @@ import {
   NotificationStore,
   UnreadCount,
 } from '../notification-store.js';
+import { currentRequestWrites } from '../request-writes.js';
 import type { LuaScript } from './lua-script.js';
 import { channelsUnder, type RedisChannels } from './redis-channels.js';
 import {
@@ -51,6 +52,8 @@ const PRUNE_STATE_BATCH = 200;
  */
 export class RedisNotificationStore extends NotificationStore {
   private readonly namespace: string;
+  /** Where an append made by a request that may run again is recorded (request-writes.ts). */
+  private readonly writesNamespace: string;
   private readonly channels: RedisChannels;
 
   constructor(
@@ -59,6 +62,7 @@ export class RedisNotificationStore extends NotificationStore {
   ) {
     super();
     this.namespace = `${options.keyPrefix}notifications:`;
+    this.writesNamespace = `${options.keyPrefix}request-writes:`;
     this.channels = channelsUnder(options.keyPrefix);
   }
 
@@ -74,14 +78,17 @@ export class RedisNotificationStore extends NotificationStore {
       draft.type,
       tails[i],
     ]);
-    const ids = (await this.run(
+    const writes = currentRequestWrites();
+    const stored = (await this.run(
       APPEND,
       this.channels.notifications,
       createdAt.getTime(),
       newEpoch(),
+      writes ? `${this.writesNamespace}${writes.next('notifications.append')}` : '',
+      writes?.ttlMs ?? 0,
       ...args,
     )) as string[];
-    return ids.map((id, i) => JSON.parse(wireJson(id, tails[i])) as Notification);
+    return stored.map((json) => JSON.parse(json) as Notification);
   }
 
   async readAfter(userId: string, cursor: string, limit: number): Promise<Notification[]> {
@@ -220,9 +227,4 @@ function newEpoch(): string {
 function wireTail(draft: NotificationDraft, createdAt: string): string {
   const { type, recipient, actorId, title, body, data } = draft;
   return JSON.stringify({ type, recipient, actorId, title, body, data, createdAt }).slice(1);
-}
-
-/** What the append script stores and publishes for `id` (kept in step with it). */
-function wireJson(id: string, tail: string): string {
-  return `{"id":"${id}",${tail}`;
 }

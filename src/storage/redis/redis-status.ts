@@ -2,7 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { StorageStatus } from '../storage-status.js';
 import { RedisConnections } from './redis-connections.js';
 
-/** Ready while both connections are up and Redis answers a PING. */
+/**
+ * How long readiness waits for Redis's answer to PING: well under a second, and under
+ * the command timeout, so that a load balancer learns of a stalled Redis at once.
+ */
+const PING_DEADLINE_MS = 500;
+
+/** Ready while both connections are up and Redis answers a PING within {@link PING_DEADLINE_MS}. */
 @Injectable()
 export class RedisStatus extends StorageStatus {
   readonly backend = 'redis';
@@ -13,10 +19,18 @@ export class RedisStatus extends StorageStatus {
 
   async isReady(): Promise<boolean> {
     if (!this.redis.ready) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), PING_DEADLINE_MS);
+    });
+    const pong = this.redis.commands.ping().then(
+      (reply) => reply === 'PONG',
+      () => false,
+    );
     try {
-      return (await this.redis.commands.ping()) === 'PONG';
-    } catch {
-      return false;
+      return await Promise.race([pong, deadline]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

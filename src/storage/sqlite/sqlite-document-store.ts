@@ -61,14 +61,17 @@ export class SqliteDocumentStore extends DocumentStore {
     collection: string,
     document: T,
     index?: IndexKeys<T>,
-  ): Promise<void> {
-    return settle(() =>
+  ): Promise<T> {
+    // A local, synchronous write: it ran or it failed, never "unknown", so a retried
+    // request has no earlier write to find here.
+    return settle(() => {
       this.database.db.transaction(() => {
         const { id } = document;
         this.statements.insert.run({ collection, id, body: JSON.stringify(document) });
         if (index) this.file(collection, id, index(document), null);
-      })(),
-    );
+      })();
+      return document;
+    });
   }
 
   get<T>(collection: string, id: string): Promise<T | null> {
