@@ -1,4 +1,4 @@
-import { applyDecorators, type Type } from '@nestjs/common';
+import { applyDecorators } from '@nestjs/common';
 import {
   ApiExtension,
   ApiExtraModels,
@@ -10,35 +10,22 @@ import {
   ApiUnauthorizedResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
+import { sseEventSchemas, type EventStreamDoc } from './event-stream-doc.js';
 
-/** One kind of event a stream sends. */
-export interface StreamEventDoc {
-  /** The `event:` name, or a pattern such as `<type>` for notifications. */
-  event: string;
-  /** The class documenting its JSON `data:`. */
-  model: Type;
-  /** Whether it carries an `id:` line (only those move the client's Last-Event-ID). */
-  hasId: boolean;
-  description: string;
-}
-
-export interface EventStreamDoc {
-  summary: string;
-  description: string;
-  events: StreamEventDoc[];
-  /** Resumes after `Last-Event-ID` (header) or `?lastEventId=`. */
-  resumable: boolean;
-}
+export type { EventStreamDoc, StreamEventDoc } from './event-stream-doc.js';
 
 /**
  * OpenAPI has no notion of Server-Sent Events, so a stream is documented as a
- * `text/event-stream` response whose description lists its events, each with the schema
- * of its `data:` (registered as a model), and the same list as `x-sse-events` for tools.
+ * `text/event-stream` response whose schema is one object per event (`event`, `id`,
+ * `data`, as OpenAPI 3.2's `itemSchema` has it), each `data` a reference to the
+ * registered model; the same list is `x-sse-events` for tools, and a table in the
+ * description for readers. The AsyncAPI document (asyncapi.ts) is built from the same
+ * {@link EventStreamDoc}.
  */
 export function ApiEventStream(doc: EventStreamDoc) {
   const rows = doc.events.map(
     (e) =>
-      `| \`${e.event}\` | ${e.hasId ? 'yes' : 'no'} | [${e.model.name}](#/components/schemas/${e.model.name}) | ${e.description} |`,
+      `| ${[...e.names, ...(e.otherNames ? [e.otherNames.label] : [])].map((n) => (n.includes(' ') ? n : `\`${n}\``)).join(', ')} | ${e.hasId ? 'yes' : 'no'} | [${e.model.name}](#/components/schemas/${e.model.name}) | ${e.description} |`,
   );
   const description = [
     doc.description,
@@ -46,7 +33,8 @@ export function ApiEventStream(doc: EventStreamDoc) {
     'The answer is `200` `text/event-stream` (`Cache-Control: no-cache`, `X-Accel-Buffering: no`): ' +
       'first `retry: <RETRY_MS>`, then events of one line of JSON `data:` each, and a comment line (`:`) every `HEARTBEAT_MS`. ' +
       'Browsers: `new EventSource(url)` with a single-use `?ticket=` from `POST /notifications/tickets`, ' +
-      'or the token as `?access_token=` or the `access_token` cookie.',
+      'or the token as `?access_token=` or the `access_token` cookie. ' +
+      'The same events are described in the AsyncAPI document, `GET /docs/asyncapi.json`.',
     '',
     '| event | id: | data | when |',
     '| --- | --- | --- | --- |',
@@ -65,7 +53,7 @@ export function ApiEventStream(doc: EventStreamDoc) {
     ApiExtension(
       'x-sse-events',
       doc.events.map((e) => ({
-        event: e.event,
+        event: [...e.names, ...(e.otherNames ? [e.otherNames.label] : [])].join(', '),
         hasId: e.hasId,
         data: { $ref: getSchemaPath(e.model) },
       })),
@@ -81,12 +69,15 @@ export function ApiEventStream(doc: EventStreamDoc) {
         ]
       : []),
     ApiOkResponse({
-      description: 'An open event stream (see the table above)',
+      description: 'An open event stream: each item of the schema is one event (see the table)',
       content: {
         'text/event-stream': {
-          schema: { type: 'string' },
-          example:
-            'retry: 3000\n\nevent: unread-count\ndata: {"count":1}\n\nid: 42\nevent: message.created\ndata: {"id":"42","type":"message.created",...}\n\n',
+          schema: {
+            description:
+              'One Server-Sent Event: `event:` its name, `id:` when it has one, `data:` one line of JSON',
+            anyOf: sseEventSchemas(doc, getSchemaPath),
+          },
+          example: doc.example,
         },
       },
     }),
