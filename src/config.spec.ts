@@ -42,6 +42,7 @@ describe('loadConfig', () => {
       publishRateTtlMs: 60000,
       maxBufferedBytes: 1048576,
       retentionDays: 30,
+      retentionMs: 30 * 24 * 3600 * 1000,
       compression: true,
       redisCommandTimeoutMs: 2000,
       corsOrigins: [],

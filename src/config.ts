@@ -25,6 +25,12 @@ export class AppConfig {
   readonly publishRateTtlMs!: number;
   readonly maxBufferedBytes!: number;
   readonly retentionDays!: number;
+  /**
+   * How long notifications, documents and timelines are kept after they were last touched:
+   * RETENTION_DAYS, or TEST_RETENTION_MS where a test needs data to age in seconds (test-only:
+   * not an operator setting).
+   */
+  readonly retentionMs!: number;
   readonly compression!: boolean;
   readonly corsOrigins!: readonly string[];
   readonly metricsToken!: string | null;
@@ -64,6 +70,8 @@ export class ConfigError extends Error {}
 /** With NODE_ENV=production an HS256 key shorter than this is refused (RFC 7518, 3.2). */
 export const MIN_PRODUCTION_SECRET_BYTES = 32;
 
+const DAY_MS = 24 * 3600 * 1000;
+
 type Env = Record<string, string | undefined>;
 
 export function loadConfig(env: Env): AppConfig {
@@ -75,6 +83,7 @@ export function loadConfig(env: Env): AppConfig {
       'WORKERS > 1 needs REDIS_URL: the embedded store belongs to a single process',
     );
   }
+  const retentionDays = integer(env, 'RETENTION_DAYS', 30, 1);
   const config: AppConfig = {
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: hostOf(env),
@@ -91,7 +100,11 @@ export function loadConfig(env: Env): AppConfig {
     servicePublishRateLimit: integer(env, 'SERVICE_PUBLISH_RATE_LIMIT', 100000, 1),
     publishRateTtlMs: integer(env, 'PUBLISH_RATE_TTL_MS', 60000, 100),
     maxBufferedBytes: integer(env, 'MAX_BUFFERED_BYTES', 1048576, 1024),
-    retentionDays: integer(env, 'RETENTION_DAYS', 30, 1),
+    retentionDays,
+    retentionMs:
+      env.TEST_RETENTION_MS === undefined
+        ? retentionDays * DAY_MS
+        : integer(env, 'TEST_RETENTION_MS', 0, 100),
     compression: boolean(env, 'COMPRESSION', true),
     corsOrigins: corsOriginsOf(env),
     metricsToken: text(env, 'METRICS_TOKEN'),

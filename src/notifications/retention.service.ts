@@ -1,13 +1,20 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config.js';
+import { DocumentStore } from '../storage/document-store.js';
 import { NotificationStore } from '../storage/notification-store.js';
+import { TimelineStore } from '../storage/timeline-store.js';
 
-const DAY_MS = 24 * 3600 * 1000;
 const PRUNE_EVERY_MS = 3600 * 1000;
 /** The first pass waits for the backend to connect (Redis refuses commands until then). */
 const FIRST_PRUNE_AFTER_MS = 5000;
 
-/** Prunes notifications older than RETENTION_DAYS: soon after start, then hourly, in the background. */
+/**
+ * Takes away what is older than the retention (RETENTION_DAYS, CONTRACT.md "The inbox"):
+ * notifications with the read state that refers to them, and documents (messages,
+ * workflows, announcements) and timelines not touched since. Soon after start, then
+ * hourly, in the background. (Redis expires documents and timelines by itself; their
+ * prune there only clears what they leave behind.)
+ */
 @Injectable()
 export class RetentionService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(RetentionService.name);
@@ -15,7 +22,9 @@ export class RetentionService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly store: NotificationStore,
+    private readonly notifications: NotificationStore,
+    private readonly documents: DocumentStore,
+    private readonly timelines: TimelineStore,
   ) {}
 
   onModuleInit(): void {
@@ -31,14 +40,28 @@ export class RetentionService implements OnModuleInit, OnModuleDestroy {
 
   /** Resolves with how many notifications were deleted; never rejects. */
   async prune(now = new Date()): Promise<number> {
+    const cutoff = new Date(now.getTime() - this.config.retentionMs);
+    const [notifications] = await Promise.all([
+      this.pruneOne('notification(s)', cutoff, (at) => this.notifications.prune(at)),
+      // Each on its own: one failing leaves the others to do their part.
+      this.pruneOne('document(s)', cutoff, (at) => this.documents.prune(at)),
+      this.pruneOne('timeline(s)', cutoff, (at) => this.timelines.prune(at)),
+    ]);
+    return notifications;
+  }
+
+  private async pruneOne(
+    what: string,
+    cutoff: Date,
+    prune: (cutoff: Date) => Promise<number>,
+  ): Promise<number> {
     try {
-      const cutoff = new Date(now.getTime() - this.config.retentionDays * DAY_MS);
-      const deleted = await this.store.prune(cutoff);
+      const deleted = await prune(cutoff);
       if (deleted > 0)
-        this.logger.log(`Pruned ${deleted} notification(s) older than ${cutoff.toISOString()}`);
+        this.logger.log(`Pruned ${deleted} ${what} older than ${cutoff.toISOString()}`);
       return deleted;
     } catch (error) {
-      this.logger.error(`Pruning failed: ${String(error)}`);
+      this.logger.error(`Pruning ${what} failed: ${String(error)}`);
       return 0;
     }
   }

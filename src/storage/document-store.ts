@@ -17,6 +17,11 @@ export interface IndexQuery {
  * Durable JSON documents by collection and id, for the domain modules' own data
  * (messages, workflows). `update` reads, changes and writes one document atomically,
  * so two concurrent decisions on a workflow cannot both win.
+ *
+ * A document is kept for the retention (RETENTION_DAYS) after it was last touched (its
+ * insert or latest update), then goes with its index entries (CONTRACT.md, "The inbox").
+ * A backend whose entries expire by themselves does so; the others delete in
+ * {@link DocumentStore.prune}.
  */
 export abstract class DocumentStore {
   /**
@@ -55,4 +60,11 @@ export abstract class DocumentStore {
    * under no key of `noneOf`, newest (last inserted) first, each once.
    */
   abstract list<T>(collection: string, query: IndexQuery): Promise<T[]>;
+
+  /**
+   * Forgets the documents last touched before `cutoff`, and their index entries (or, where
+   * documents expire by themselves, clears the index entries of those that expired).
+   * Resolves with how many went.
+   */
+  abstract prune(cutoff: Date): Promise<number>;
 }

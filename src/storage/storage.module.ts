@@ -63,13 +63,19 @@ function onCommands<T>(
 }
 
 /** Any number of instances sharing one Redis, on each instance's two connections. */
-const redis: Provider[] = [
+const redis = ({ retentionMs }: AppConfig): Provider[] => [
   RedisConnections,
   { provide: LiveFeed, useClass: RedisLiveFeed },
   onCommands(NotificationStore, (c) => new RedisNotificationStore(c, { keyPrefix: KEY_PREFIX })),
   onCommands(PreferenceStore, (c) => new RedisPreferenceStore(c, { keyPrefix: KEY_PREFIX })),
-  onCommands(DocumentStore, (c) => new RedisDocumentStore(c, { keyPrefix: KEY_PREFIX })),
-  onCommands(TimelineStore, (c) => new RedisTimelineStore(c, { keyPrefix: KEY_PREFIX })),
+  onCommands(
+    DocumentStore,
+    (c) => new RedisDocumentStore(c, { keyPrefix: KEY_PREFIX, retentionMs }),
+  ),
+  onCommands(
+    TimelineStore,
+    (c) => new RedisTimelineStore(c, { keyPrefix: KEY_PREFIX, retentionMs }),
+  ),
   onCommands(TicketStore, (c) => new RedisTicketStore(c, KEY_PREFIX)),
   { provide: PresenceState, useClass: RedisPresenceState },
   onCommands(RateLimitCounters, (c) => new RedisRateLimitCounters(c)),
@@ -88,7 +94,7 @@ export class StorageModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: StorageModule,
-      providers: config.redisUrl ? redis : embedded,
+      providers: config.redisUrl ? redis(config) : embedded,
       exports: [
         NotificationStore,
         PreferenceStore,

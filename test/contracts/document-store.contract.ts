@@ -1,10 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { DocumentStore } from '../../src/storage/document-store.js';
+import { sleep } from '../support/wait.js';
 
 export interface OpenedDocumentStore {
   store: DocumentStore;
   close(): Promise<void>;
 }
+
+/** What a store is opened with; a store keeps documents a day unless a test says otherwise. */
+export interface DocumentStoreSettings {
+  /** How long a document is kept after it was last touched (RETENTION_DAYS). */
+  retentionMs?: number;
+}
+
+/** The retention of the tests that age documents: long enough for a loaded machine's timers. */
+const RETENTION_MS = 1000;
 
 interface Workflow {
   id: string;
@@ -43,8 +53,65 @@ function approve(current: Workflow | null): Workflow {
  */
 export function describeDocumentStore(
   name: string,
-  open: () => Promise<OpenedDocumentStore>,
+  open: (settings?: DocumentStoreSettings) => Promise<OpenedDocumentStore>,
 ): void {
+  describe(`${DocumentStore.name} contract: ${name}, retention`, () => {
+    let opened: OpenedDocumentStore;
+    beforeEach(async () => {
+      opened = await open({ retentionMs: RETENTION_MS });
+    });
+    afterEach(() => opened.close());
+
+    interface Task {
+      id: string;
+      owner: string;
+      watchers: string[];
+      state: 'open' | 'done';
+    }
+    const index = (task: Task) => [
+      `owner:${task.owner}`,
+      `owner:${task.owner}:${task.state}`,
+      ...task.watchers.map((watcher) => `watcher:${watcher}`),
+    ];
+    const task = (id: string, watchers: string[] = []): Task => ({
+      id,
+      owner: 'alice',
+      watchers,
+      state: 'open',
+    });
+
+    it('forgets documents the retention after their last touch, with their index entries, and keeps those touched since', async () => {
+      const { store } = opened;
+      await store.insert('tasks', task('t1'), index);
+      await store.insert('tasks', task('t2', ['bob']), index);
+      await store.insert('tasks', task('t3', ['bob']), index);
+      await store.insert('messages', { id: 'm1', text: 'hello' });
+      await sleep(RETENTION_MS * 0.6);
+      const done = await store.update<Task>(
+        'tasks',
+        't2',
+        (t) => ({ ...t!, state: 'done' }),
+        index,
+      );
+      await sleep(RETENTION_MS * 0.6);
+
+      expect(await store.prune(new Date(Date.now() - RETENTION_MS))).toBeGreaterThanOrEqual(2);
+      expect(await store.get('tasks', 't1')).toBeNull();
+      expect(await store.get('tasks', 't3')).toBeNull();
+      expect(await store.get('messages', 'm1')).toBeNull();
+      expect(await store.get('tasks', 't2')).toEqual(done);
+      const all = ['owner:alice', 'owner:alice:open', 'owner:alice:done', 'watcher:bob'];
+      expect(await store.list('tasks', { anyOf: all, limit: 10 })).toEqual([done]);
+
+      // What is written afterwards is listed as before: newest first, with what is kept.
+      const later = await store.insert('tasks', task('t4', ['bob']), index);
+      expect(await store.list('tasks', { anyOf: ['watcher:bob'], limit: 10 })).toEqual([
+        later,
+        done,
+      ]);
+    });
+  });
+
   describe(`${DocumentStore.name} contract: ${name}`, () => {
     let opened: OpenedDocumentStore;
     let store: DocumentStore;

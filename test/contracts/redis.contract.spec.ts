@@ -7,6 +7,7 @@ import { RedisDocumentStore } from '../../src/storage/redis/redis-document-store
 import { RedisIdempotencyStore } from '../../src/storage/redis/redis-idempotency-store.js';
 import { RedisNotificationStore } from '../../src/storage/redis/redis-notification-store.js';
 import { draft } from '../support/drafts.js';
+import { RequestWrites, runAsRequest } from '../../src/storage/request-writes.js';
 import { RedisPreferenceStore } from '../../src/storage/redis/redis-preference-store.js';
 import { decodePreferencesMessage } from '../../src/storage/redis/redis-channels.js';
 import { describeWithRedis, RedisServer } from '../support/redis.js';
@@ -58,6 +59,8 @@ async function userStateSize(redis: Redis, keyPrefix: string): Promise<number> {
   } while (cursor !== '0');
   return size;
 }
+
+const DAY_MS = 24 * 3600 * 1000;
 
 const WIRE_ORDER = ['id', 'type', 'recipient', 'actorId', 'title', 'body', 'data', 'createdAt'];
 
@@ -116,15 +119,15 @@ describeWithRedis('Redis stores', () => {
     return { store: new RedisPreferenceStore(redis, { keyPrefix }), close };
   });
 
-  describeDocumentStore(RedisDocumentStore.name, async () => {
+  describeDocumentStore(RedisDocumentStore.name, async ({ retentionMs = DAY_MS } = {}) => {
     const { redis, keyPrefix, close } = await namespace();
-    return { store: new RedisDocumentStore(redis, { keyPrefix }), close };
+    return { store: new RedisDocumentStore(redis, { keyPrefix, retentionMs }), close };
   });
 
-  describeTimelineStore(RedisTimelineStore.name, async () => {
+  describeTimelineStore(RedisTimelineStore.name, async ({ retentionMs = DAY_MS } = {}) => {
     const { redis, keyPrefix, close } = await namespace();
     return {
-      store: new RedisTimelineStore(redis, { keyPrefix }),
+      store: new RedisTimelineStore(redis, { keyPrefix, retentionMs }),
       close,
     };
   });
@@ -231,7 +234,7 @@ describeWithRedis('Redis stores', () => {
       const { keyPrefix } = opened;
       const stores = [opened.redis, await connect(url)].map((redis) => {
         connections.push(redis);
-        return new RedisDocumentStore(redis, { keyPrefix });
+        return new RedisDocumentStore(redis, { keyPrefix, retentionMs: DAY_MS });
       });
       await stores[0].insert('counters', { id: 'c', n: 0 });
       await Promise.all(
@@ -246,13 +249,128 @@ describeWithRedis('Redis stores', () => {
     });
   });
 
+  describe('retention', () => {
+    /** Short, so that the tests age data in seconds; long enough for a loaded machine's timers. */
+    const RETENTION_MS = 1000;
+    let close: () => Promise<void>;
+    afterEach(async () => {
+      await close();
+    });
+
+    /** Every key under the prefix, with its time to live in ms (-1: none), by name after it. */
+    async function keysUnder(redis: Redis, keyPrefix: string): Promise<Map<string, number>> {
+      const found = new Map<string, number>();
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
+        for (const key of keys) found.set(key.slice(keyPrefix.length), await redis.pttl(key));
+        cursor = next;
+      } while (cursor !== '0');
+      return found;
+    }
+
+    it('leaves only the bounded singletons once everything is older than the retention and pruned', async () => {
+      const opened = await namespace();
+      close = opened.close;
+      const { redis, keyPrefix } = opened;
+      const notifications = new RedisNotificationStore(redis, { keyPrefix });
+      const documents = new RedisDocumentStore(redis, { keyPrefix, retentionMs: RETENTION_MS });
+      const timelines = new RedisTimelineStore(redis, { keyPrefix, retentionMs: RETENTION_MS });
+      const idempotency = new RedisIdempotencyStore(redis, { keyPrefix });
+      const index = (w: { id: string; status: string }) => ['starter:alice', `status:${w.status}`];
+
+      const [forAlice, , broadcast] = await notifications.append([
+        draft('alice'),
+        draft('bob'),
+        draft(BROADCAST, 'carol'),
+      ]);
+      await notifications.markRead('alice', forAlice.id);
+      await notifications.markAllRead('bob');
+      await notifications.markUnread('bob', broadcast.id);
+      await notifications.setArchived('alice', broadcast.id, true);
+      await runAsRequest(new RequestWrites('request-1', RETENTION_MS), async () => {
+        await documents.insert('workflows', { id: 'w1', status: 'pending' }, index);
+        await documents.update('workflows', 'w1', () => ({ id: 'w1', status: 'done' }), index);
+        await documents.insert('messages', { id: 'm1' });
+        await timelines.append('w1', [{ type: 'log', data: { line: 'a' } }]);
+      });
+      await idempotency.claim('alice', 'key-1', 'fingerprint', RETENTION_MS);
+
+      // Meanwhile, every key that is not pruned by the hourly job expires by itself.
+      const written = await keysUnder(redis, keyPrefix);
+      const expiring = [...written].filter(([key]) => !key.startsWith('notifications:'));
+      expect(expiring.length).toBeGreaterThan(8);
+      for (const [key, ttl] of expiring) {
+        expect([key, ttl > 0 && ttl <= RETENTION_MS]).toEqual([key, true]);
+      }
+
+      await sleep(RETENTION_MS + 200);
+      await notifications.prune(new Date());
+      await documents.prune();
+      await timelines.prune();
+
+      const left = await keysUnder(redis, keyPrefix);
+      expect([...left.keys()].sort()).toEqual([
+        'notifications:history',
+        'notifications:pruned',
+        'notifications:types',
+      ]);
+    });
+
+    it('passes over entries of expired documents in a listing before any prune, still filling the page', async () => {
+      const opened = await namespace();
+      close = opened.close;
+      const store = new RedisDocumentStore(opened.redis, {
+        keyPrefix: opened.keyPrefix,
+        retentionMs: RETENTION_MS,
+      });
+      const index = () => ['all'];
+      await store.insert('tasks', { id: 'kept', v: 0 }, index);
+      for (const id of ['gone1', 'gone2', 'gone3']) await store.insert('tasks', { id }, index);
+      await sleep(RETENTION_MS * 0.6);
+      const kept = await store.update('tasks', 'kept', () => ({ id: 'kept', v: 1 }), index);
+      await sleep(RETENTION_MS * 0.6);
+
+      expect(await store.list('tasks', { anyOf: ['all'], limit: 1 })).toEqual([kept]);
+      expect(await store.prune()).toBe(3);
+      expect(await opened.redis.zcard(`${opened.keyPrefix}document-index:tasks:all`)).toBe(1);
+    });
+
+    it('appends a timeline once for a request run twice (a retry after an unknown outcome)', async () => {
+      const opened = await namespace();
+      close = opened.close;
+      const timelines = new RedisTimelineStore(opened.redis, {
+        keyPrefix: opened.keyPrefix,
+        retentionMs: DAY_MS,
+      });
+      const writes = () => new RequestWrites('request-1', DAY_MS);
+      const run = () =>
+        runAsRequest(writes(), () =>
+          timelines.append('w1', [
+            { type: 'log', data: { line: 'a' } },
+            { type: 'log', data: { line: 'b' } },
+          ]),
+        );
+      const first = await run();
+      const again = await run();
+      expect(again.map((event) => event.id)).toEqual(['1', '2']);
+      expect(again).toEqual(first);
+      expect(await timelines.readAfter('w1', null, 10)).toEqual(first);
+      // Another request appends, of course.
+      await runAsRequest(new RequestWrites('request-2', DAY_MS), () =>
+        timelines.append('w1', [{ type: 'log', data: { line: 'c' } }]),
+      );
+      expect(await timelines.latestCursor('w1')).toBe('3');
+    });
+  });
+
   describe('with Redis down', () => {
     it('rejects every operation at once instead of hanging', async () => {
       const own = await RedisServer.start();
       // ioredis gives a socket that is already gone this long to close when disconnecting.
       const redis = await connect(own.url, { disconnectTimeout: 50 });
       const notifications = new RedisNotificationStore(redis, { keyPrefix: 'down:' });
-      const documents = new RedisDocumentStore(redis, { keyPrefix: 'down:' });
+      const documents = new RedisDocumentStore(redis, { keyPrefix: 'down:', retentionMs: DAY_MS });
       const preferences = new RedisPreferenceStore(redis, { keyPrefix: 'down:' });
       await notifications.append([draft('alice')]);
       await own.stop();

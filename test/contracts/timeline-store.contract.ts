@@ -1,15 +1,28 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { TimelineDraft, TimelineStore } from '../../src/storage/timeline-store.js';
+import { sleep } from '../support/wait.js';
 
 export interface OpenedTimelineStore {
   store: TimelineStore;
   close(): Promise<void>;
 }
 
+/** What a store is opened with; a store keeps timelines a day unless a test says otherwise. */
+export interface TimelineStoreSettings {
+  /** How long a timeline is kept after its last append (RETENTION_DAYS). */
+  retentionMs?: number;
+}
+
+/** The retention of the test that ages timelines: long enough for a loaded machine's timers. */
+const RETENTION_MS = 1000;
+
 const log = (line: string): TimelineDraft => ({ type: 'log', data: { line } });
 
 /** The behaviour every {@link TimelineStore} must have; `open` gives a fresh, empty one. */
-export function describeTimelineStore(name: string, open: () => Promise<OpenedTimelineStore>) {
+export function describeTimelineStore(
+  name: string,
+  open: (settings?: TimelineStoreSettings) => Promise<OpenedTimelineStore>,
+) {
   describe(`${TimelineStore.name} contract: ${name}`, () => {
     let store: TimelineStore;
     let close: () => Promise<void>;
@@ -18,6 +31,21 @@ export function describeTimelineStore(name: string, open: () => Promise<OpenedTi
       ({ store, close } = await open());
     });
     afterEach(() => close());
+
+    it('forgets a timeline the retention after its last append, whole, and keeps one appended to since', async () => {
+      await close();
+      ({ store, close } = await open({ retentionMs: RETENTION_MS }));
+      await store.append('w1', [log('a'), log('b')]);
+      const [first] = await store.append('w2', [log('c')]);
+      await sleep(RETENTION_MS * 0.6);
+      const [second] = await store.append('w2', [log('d')]);
+      await sleep(RETENTION_MS * 0.6);
+
+      await store.prune(new Date(Date.now() - RETENTION_MS));
+      expect(await store.readAfter('w1', null, 10)).toEqual([]);
+      expect(await store.latestCursor('w1')).toBeNull();
+      expect(await store.readAfter('w2', null, 10)).toEqual([first, second]);
+    });
 
     it('numbers each workflow’s events 1, 2, 3… across appends, and returns them as given', async () => {
       const first = await store.append('w1', [

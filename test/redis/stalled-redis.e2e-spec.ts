@@ -8,7 +8,7 @@ import {
   RedisConnections,
   TOO_MANY_COMMANDS_WAITING,
 } from '../../src/storage/redis/redis-connections.js';
-import { SERVICE_TOKEN, untilStatus } from '../support/api.js';
+import { SERVICE_TOKEN, startWorkflow, untilStatus } from '../support/api.js';
 import { startApp, type TestApp } from '../support/app.js';
 import { DelayProxy } from '../support/delay-proxy.js';
 import { describeWithRedis, RedisServer } from '../support/redis.js';
@@ -167,5 +167,36 @@ describeWithRedis('A publish whose outcome is unknown', () => {
     ]);
     await sleep(200);
     expect(carol.events).toHaveLength(1);
+  }, 15000);
+
+  it('appends a log line once when its 503 said "outcome unknown" and the retry has the same key', async () => {
+    const workflow = await startWorkflow(app, 'dora-unknown', { name: 'Deploy' });
+    const postLogs = (lines: string[], key: string) =>
+      request(app.url)
+        .post(`/workflows/${workflow.id}/logs`)
+        .set(bearer(SERVICE_TOKEN))
+        .set('Idempotency-Key', key)
+        .send({ lines });
+    // As above: Redis learns the append script first.
+    expect((await postLogs(['warm-up'], 'log-0')).status).toBe(201);
+    proxy.delayNext('late-but-logged', 1500);
+    const first = await postLogs(['late-but-logged'], 'log-1');
+    expect(first.status).toBe(503);
+    expect(first.body).toMatchObject({ outcome: 'unknown' });
+    // The held append reaches Redis after the 503.
+    await sleep(1500);
+
+    const retry = await postLogs(['late-but-logged'], 'log-1');
+    expect([retry.status, retry.body]).toEqual([201, { count: 1 }]);
+    const direct = new Redis(redis.url);
+    try {
+      const stored = await direct.lrange(`notification-hub:timeline:${workflow.id}`, 0, -1);
+      const lines = stored.map(
+        (json) => (JSON.parse(json) as { data: { line?: string } }).data.line,
+      );
+      expect(lines).toEqual([undefined, 'warm-up', 'late-but-logged']);
+    } finally {
+      direct.disconnect();
+    }
   }, 15000);
 });

@@ -60,10 +60,18 @@ const SCHEMA = `
     data TEXT NOT NULL,
     PRIMARY KEY (workflow_id, seq)
   ) WITHOUT ROWID;
+  -- The last append to each workflow's timeline (ms), for retention.
+  CREATE TABLE IF NOT EXISTS timeline_touches (
+    workflow_id TEXT PRIMARY KEY,
+    touched_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS timeline_touches_by_age ON timeline_touches (touched_at);
+  -- touched_at: the last insert or update (ms), for retention.
   CREATE TABLE IF NOT EXISTS documents (
     collection TEXT NOT NULL,
     id TEXT NOT NULL,
     body TEXT NOT NULL,
+    touched_at INTEGER NOT NULL,
     PRIMARY KEY (collection, id)
   ) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS document_index (
@@ -94,7 +102,30 @@ export class SqliteDatabase implements OnApplicationShutdown {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
+    this.addRetention();
+    this.db.exec('CREATE INDEX IF NOT EXISTS documents_by_age ON documents (touched_at)');
     this.logger.log(`Embedded store: ${file}`);
+  }
+
+  /**
+   * A database created before documents and timelines had a retention: its documents get
+   * a touched_at and its timelines a row in timeline_touches, both now, so that they are
+   * kept a full retention from the upgrade rather than pruned at once.
+   */
+  private addRetention(): void {
+    const columns = this.db.pragma('table_info(documents)') as { name: string }[];
+    if (columns.some((column) => column.name === 'touched_at')) return;
+    const now = Date.now();
+    this.db.transaction(() => {
+      this.db.exec('ALTER TABLE documents ADD COLUMN touched_at INTEGER NOT NULL DEFAULT 0');
+      this.db.prepare('UPDATE documents SET touched_at = ?').run(now);
+      this.db
+        .prepare(
+          `INSERT OR IGNORE INTO timeline_touches (workflow_id, touched_at)
+           SELECT DISTINCT workflow_id, ? FROM timeline_events`,
+        )
+        .run(now);
+    })();
   }
 
   onApplicationShutdown(): void {

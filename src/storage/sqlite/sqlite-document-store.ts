@@ -7,7 +7,8 @@ import { settle } from './settle.js';
 const SEQUENCE = 'document_seq';
 
 /**
- * The embedded {@link DocumentStore}: one SQLite table of JSON documents, and one of
+ * The embedded {@link DocumentStore}: one SQLite table of JSON documents, each with when
+ * it was last touched (for {@link DocumentStore.prune}), and one of
  * index entries (collection, id, key, seq) where seq orders a document's entries by
  * insertion; `(collection, key, seq)` is indexed so a listing reads only its keys' rows.
  */
@@ -20,12 +21,15 @@ export class SqliteDocumentStore extends DocumentStore {
     const { db } = database;
     this.statements = {
       insert: db.prepare(
-        'INSERT INTO documents (collection, id, body) VALUES (@collection, @id, @body)',
+        `INSERT INTO documents (collection, id, body, touched_at)
+         VALUES (@collection, @id, @body, @now)`,
       ),
       get: db.prepare('SELECT body FROM documents WHERE collection = @collection AND id = @id'),
       replace: db.prepare(
-        `INSERT INTO documents (collection, id, body) VALUES (@collection, @id, @body)
-         ON CONFLICT (collection, id) DO UPDATE SET body = excluded.body`,
+        `INSERT INTO documents (collection, id, body, touched_at)
+         VALUES (@collection, @id, @body, @now)
+         ON CONFLICT (collection, id) DO UPDATE SET
+           body = excluded.body, touched_at = excluded.touched_at`,
       ),
       nextSeq: db.prepare(
         `INSERT INTO store_meta (key, value) VALUES ('${SEQUENCE}', 1)
@@ -39,6 +43,11 @@ export class SqliteDocumentStore extends DocumentStore {
         `INSERT OR IGNORE INTO document_index (collection, id, key, seq)
          VALUES (@collection, @id, @key, @seq)`,
       ),
+      unindexOld: db.prepare(
+        `DELETE FROM document_index WHERE (collection, id) IN
+           (SELECT collection, id FROM documents WHERE touched_at < @cutoff)`,
+      ),
+      deleteOld: db.prepare('DELETE FROM documents WHERE touched_at < @cutoff'),
       // Keys travel as JSON arrays: one prepared statement for any number of them.
       list: db.prepare(
         `SELECT d.body FROM (
@@ -67,7 +76,8 @@ export class SqliteDocumentStore extends DocumentStore {
     return settle(() => {
       this.database.db.transaction(() => {
         const { id } = document;
-        this.statements.insert.run({ collection, id, body: JSON.stringify(document) });
+        const body = JSON.stringify(document);
+        this.statements.insert.run({ collection, id, body, now: Date.now() });
         if (index) this.file(collection, id, index(document), null);
       })();
       return document;
@@ -88,7 +98,8 @@ export class SqliteDocumentStore extends DocumentStore {
     return settle(() =>
       this.database.db.transaction(() => {
         const updated = change(this.read<T>(collection, id));
-        this.statements.replace.run({ collection, id, body: JSON.stringify(updated) });
+        const body = JSON.stringify(updated);
+        this.statements.replace.run({ collection, id, body, now: Date.now() });
         if (index) {
           const kept = this.statements.seqOf.get({ collection, id }) as { seq: number } | undefined;
           this.statements.unindex.run({ collection, id });
@@ -109,6 +120,16 @@ export class SqliteDocumentStore extends DocumentStore {
       }) as { body: string }[];
       return rows.map((row) => JSON.parse(row.body) as T);
     });
+  }
+
+  /** Deletes the documents last touched before `cutoff` with their index entries, at once. */
+  prune(cutoff: Date): Promise<number> {
+    return settle(() =>
+      this.database.db.transaction(() => {
+        this.statements.unindexOld.run({ cutoff: cutoff.getTime() });
+        return this.statements.deleteOld.run({ cutoff: cutoff.getTime() }).changes;
+      })(),
+    );
   }
 
   /** Files the document under `keys`, at `seq` or, for a newly indexed one, the next. */

@@ -6,7 +6,8 @@ import { settle } from './settle.js';
 import { SqliteDatabase } from './sqlite-database.js';
 
 /**
- * The embedded {@link TimelineStore}: one row per event, numbered per workflow. Appended
+ * The embedded {@link TimelineStore}: one row per event, numbered per workflow, and one
+ * per workflow with the time of its last append (for {@link TimelineStore.prune}). Appended
  * events go to the in-process feed once committed, in order.
  */
 @Injectable()
@@ -14,6 +15,8 @@ export class SqliteTimelineStore extends TimelineStore {
   private readonly last;
   private readonly insert;
   private readonly after;
+  private readonly touch;
+  private readonly deleteOld;
 
   constructor(
     private readonly database: SqliteDatabase,
@@ -27,6 +30,17 @@ export class SqliteTimelineStore extends TimelineStore {
     this.insert = db.prepare(
       'INSERT INTO timeline_events (workflow_id, seq, type, data) VALUES (?, ?, ?, ?)',
     );
+    this.touch = db.prepare(
+      `INSERT INTO timeline_touches (workflow_id, touched_at) VALUES (?, ?)
+       ON CONFLICT (workflow_id) DO UPDATE SET touched_at = excluded.touched_at`,
+    );
+    this.deleteOld = {
+      events: db.prepare(
+        `DELETE FROM timeline_events WHERE workflow_id IN
+           (SELECT workflow_id FROM timeline_touches WHERE touched_at < ?)`,
+      ),
+      touches: db.prepare('DELETE FROM timeline_touches WHERE touched_at < ?'),
+    };
     this.after = db.prepare(
       'SELECT seq, type, data FROM timeline_events WHERE workflow_id = ? AND seq > ? ORDER BY seq LIMIT ?',
     );
@@ -42,11 +56,22 @@ export class SqliteTimelineStore extends TimelineStore {
     return settle(() =>
       this.database.db.transaction(() => {
         let { seq } = this.last.get(workflowId) as { seq: number };
+        this.touch.run(workflowId, Date.now());
         return drafts.map((draft) => {
           seq += 1;
           this.insert.run(workflowId, seq, draft.type, JSON.stringify(draft.data));
           return { id: formatCursor(seq), type: draft.type, data: draft.data };
         });
+      })(),
+    );
+  }
+
+  /** Deletes the timelines last appended to before `cutoff`, whole. */
+  prune(cutoff: Date): Promise<number> {
+    return settle(() =>
+      this.database.db.transaction(() => {
+        this.deleteOld.events.run(cutoff.getTime());
+        return this.deleteOld.touches.run(cutoff.getTime()).changes;
       })(),
     );
   }
