@@ -8,13 +8,14 @@ import { StreamAdmission } from '../../dist/limits/stream-admission.js';
 import { createRootLogger } from '../../dist/logging/logger.js';
 import { PinoLoggerService } from '../../dist/logging/pino-logger.service.js';
 import { UnreadCounts } from '../../dist/notifications/unread-counts.js';
-import { StreamRegistry } from '../../dist/streaming/stream-registry.js';
+import { StreamHub } from '../../dist/streaming/stream-hub.js';
 import { announce, answerStats } from './stats.js';
 
 const app = await createApp(loadConfig(process.env), new PinoLoggerService(createRootLogger()));
 await app.listen(0, '127.0.0.1');
 const bus = app.get(EventEmitter2);
-const registry = app.get(StreamRegistry, { strict: false });
+// Notification streams, by user: what the benchmark opens.
+const registry = app.get(StreamHub, { strict: false }).users;
 const unread = app.get(UnreadCounts, { strict: false });
 const admission = app.get(StreamAdmission, { strict: false });
 announce(app.getHttpServer());
