@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { resolve } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import request from 'supertest';
 import { createRootLogger } from '../../src/logging/logger.js';
 import { PinoLoggerService } from '../../src/logging/pino-logger.service.js';
-import { eventually, startApp, type TestApp } from '../support/app.js';
+import { eventually, makeDataDir, removeDataDir, startApp, type TestApp } from '../support/app.js';
 import { RawStream } from '../support/raw-stream.js';
 import { bearer, token } from '../support/tokens.js';
 
@@ -223,4 +227,56 @@ describe('Request and stream log lines', () => {
       );
     }
   });
+});
+
+/**
+ * What dist/main.js prints when its stdout is a terminal (a pseudo-terminal made by
+ * util-linux's `script`): it runs until it listens, then its process group is stopped.
+ */
+async function outputAtTerminal(env: Record<string, string>): Promise<string> {
+  const workDir = makeDataDir();
+  const command = `'${process.execPath}' '${resolve('dist/main.js')}'`;
+  const child = spawn('script', ['-qfec', command, '/dev/null'], {
+    cwd: workDir,
+    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const closed = once(child, 'close');
+  let printed = '';
+  try {
+    await eventually(() => /listening on http/.test(output), 'the service to listen', 20_000);
+    // Whole lines the service printed: `script` adds a line of its own once stopped.
+    printed = output.slice(0, output.lastIndexOf('\n') + 1);
+  } finally {
+    process.kill(-child.pid!, 'SIGTERM');
+    await closed;
+    removeDataDir(workDir);
+  }
+  // The terminal ends lines with \r\n; pino-pretty colours what it writes to one.
+  return stripVTControlCharacters(printed.replace(/\r/g, ''));
+}
+
+describe('Log format at a terminal', () => {
+  it('is human-readable in development', async () => {
+    const output = await outputAtTerminal({});
+    expect(output).toMatch(
+      /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: \[NestFactory\] Starting Nest application/m,
+    );
+    expect(output).toMatch(/^\[[\d:.]+\] INFO: \[Bootstrap\] Notification service listening on/m);
+    expect(output).not.toMatch(/^\{/m);
+  }, 30_000);
+
+  it('stays JSON under NODE_ENV=production', async () => {
+    const output = await outputAtTerminal({
+      NODE_ENV: 'production',
+      JWT_SECRET: 'a-production-secret-of-at-least-32-bytes',
+    });
+    const lines = output.split('\n').filter((line) => line.trim() !== '');
+    expect(lines.length).toBeGreaterThan(3);
+    for (const line of lines) expect(JSON.parse(line)).toMatchObject({ level: expect.any(Number) });
+  }, 30_000);
 });
