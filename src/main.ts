@@ -1,6 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import cluster from 'node:cluster';
 import { ConfigError, loadConfig, type AppConfig } from './config.js';
+import { consoleDestination } from './logging/console-destination.js';
 import { createRootLogger } from './logging/logger.js';
 import { prepareDataDir } from './storage/sqlite/data-dir.js';
 
@@ -24,8 +25,9 @@ function checkedConfig(root: ReturnType<typeof createRootLogger>): AppConfig {
 }
 
 async function main(): Promise<void> {
-  // JSON lines on stdout from the very first one, a configuration error included.
-  const root = createRootLogger();
+  // JSON lines on stdout from the very first one, a configuration error included
+  // (readable lines instead at a terminal in development: console-destination.ts).
+  const root = createRootLogger(await consoleDestination());
   const config = checkedConfig(root);
   const [nest, { createApp }, { PinoLoggerService }] = await Promise.all([
     import('@nestjs/common'),

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import { setLogReason } from '../logging/log-reason.js';
 
 const UNSUPPORTED_MEDIA_TYPE = 415;
 
@@ -18,11 +19,14 @@ export function jsonBodiesOnly() {
       next();
       return;
     }
+    const message = `Request bodies must be JSON (Content-Type: application/json), not ${
+      request.headers['content-type'] ?? 'untyped'
+    }`;
+    // Answered here, not thrown: no exception filter sees it, so the reason is set here.
+    setLogReason(response, message);
     response.status(UNSUPPORTED_MEDIA_TYPE).json({
       statusCode: UNSUPPORTED_MEDIA_TYPE,
-      message: `Request bodies must be JSON (Content-Type: application/json), not ${
-        request.headers['content-type'] ?? 'untyped'
-      }`,
+      message,
       error: 'Unsupported Media Type',
     });
   };

@@ -30,8 +30,8 @@ function censor(value: unknown, path: string[]): unknown {
 
 /**
  * The service's one pino logger: one JSON object per line, ISO timestamps (readable
- * without tooling), to stdout unless the caller passes a destination (tests do).
- * Plain JSON in development too: no pretty-printer to install or to get wrong.
+ * without tooling), to stdout unless the caller passes a destination (main.ts passes
+ * pino-pretty at a terminal in development, see console-destination.ts; tests pass theirs).
  */
 export function createRootLogger(destination?: DestinationStream): Logger {
   const options = {

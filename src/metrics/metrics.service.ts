@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { hostname } from 'node:os';
 import {
   collectDefaultMetrics,
   Counter,
@@ -48,14 +47,35 @@ function sharedProcessMetrics(): Metric[] {
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
-  /** `hostname:pid`: which instance holds the streams, when several share one scrape job. */
-  readonly instance = `${hostname()}:${process.pid}`;
   private readonly backend: 'sqlite' | 'redis';
+  /** Open streams by kind, read at scrape time (see {@link countStreamsWith}). */
+  private openStreamsByKind: () => Iterable<[kind: string, open: number]> = () => [];
 
+  /**
+   * No `instance` label: Prometheus sets `instance` (and `job`) on every series from the
+   * target it scrapes, so a label of that name here would be overwritten or renamed.
+   */
   readonly streamsOpen = new Gauge({
     name: `${PREFIX}streams_open`,
     help: 'Server-Sent Events streams open on this instance (notification and resource streams)',
-    labelNames: ['instance'] as const,
+    registers: [this.registry],
+  });
+  readonly streamsOpenByKind = new Gauge({
+    name: `${PREFIX}streams_open_by_kind`,
+    help: 'Server-Sent Events streams open on this instance, by kind (notifications, timeline, presence)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+    // Counted when scraped, from the registries themselves: nothing to do per stream.
+    collect: () => {
+      for (const [kind, open] of this.openStreamsByKind())
+        this.streamsOpenByKind.set({ kind }, open);
+    },
+  });
+  readonly httpRequestSeconds = new Histogram({
+    name: `${PREFIX}http_request_duration_seconds`,
+    help: 'HTTP requests, from arrival to the last byte of the response, by method, route template (never the raw path; "unmatched" when no route took it) and status; streams are not timed',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
   readonly streamsOpened = new Counter({
@@ -111,7 +131,7 @@ export class MetricsService {
     this.backend = config.redisUrl ? 'redis' : 'sqlite';
     for (const metric of sharedProcessMetrics()) this.registry.registerMetric(metric);
     // Every known label value starts at 0, so that rate() and alerts see a series at once.
-    this.streamsOpen.set({ instance: this.instance }, 0);
+    this.streamsOpen.set(0);
     for (const type of [...KNOWN_NOTIFICATION_TYPES, OTHER_TYPE]) this.published.inc({ type }, 0);
     for (const operation of STORAGE_OPERATIONS) {
       this.storageErrors.inc({ backend: this.backend, operation }, 0);
@@ -120,12 +140,17 @@ export class MetricsService {
 
   streamOpened(): void {
     this.streamsOpened.inc();
-    this.streamsOpen.inc({ instance: this.instance });
+    this.streamsOpen.inc();
   }
 
   streamClosed(): void {
     this.streamsClosed.inc();
-    this.streamsOpen.dec({ instance: this.instance });
+    this.streamsOpen.dec();
+  }
+
+  /** Where the open streams by kind are counted from (the StreamHub, at its start). */
+  countStreamsWith(source: () => Iterable<[kind: string, open: number]>): void {
+    this.openStreamsByKind = source;
   }
 
   notificationsPublished(types: readonly string[]): void {

@@ -73,6 +73,11 @@ export class SseConnection {
   /** The size of {@link beforeOpen} and of what the layer above holds (see {@link hold}). */
   private waitingBytes = 0;
   private closed = false;
+  /**
+   * Bytes handed to the response (before any gzip), for the stream's close line: a
+   * number added to on each write, so counting costs nothing per frame.
+   */
+  private sent = 0;
   private readonly logger = new Logger(SseConnection.name);
   private readonly timers = new Set<NodeJS.Timeout>();
 
@@ -138,6 +143,8 @@ export class SseConnection {
     } else {
       try {
         this.sink.write(frame);
+        // Buffer.byteLength of a string counts its UTF-8 bytes without encoding it.
+        this.sent += typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
       } catch (error) {
         this.fail(error);
         return;
@@ -155,6 +162,11 @@ export class SseConnection {
     if (this.closed) return;
     this.waitingBytes += bytes;
     if (bytes > 0) this.dropIfOverLimit();
+  }
+
+  /** Bytes written to the response so far (frames waiting for it not counted). */
+  get bytesSent(): number {
+    return this.sent;
   }
 
   /** Everything this stream holds in memory: unsent bytes and frames waiting. */

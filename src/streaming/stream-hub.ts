@@ -51,7 +51,14 @@ export class StreamHub implements BeforeApplicationShutdown {
     private readonly config: AppConfig,
     private readonly admission: StreamAdmission,
     private readonly metrics: MetricsService,
-  ) {}
+  ) {
+    metrics.countStreamsWith(() =>
+      [this.users, this.workflows, this.documents].map((registry) => [
+        registry.kind,
+        registry.size,
+      ]),
+    );
+  }
 
   /**
    * Opens a stream of `request.user` under `id` in `registry` (one of this hub's) and
@@ -77,11 +84,11 @@ export class StreamHub implements BeforeApplicationShutdown {
       heartbeatMs: this.config.heartbeatMs,
       maxBufferedBytes: this.config.maxBufferedBytes,
       expiresAt: user.expiresAt,
-      onClose: (_, reason) => {
+      onClose: (closed, reason) => {
         registry.remove(stream);
         release();
         if (reason === 'slow-consumer') this.metrics.slowConsumersDropped.inc();
-        logClosed(reason);
+        logClosed(reason, closed.bytesSent);
         request.onClose?.(stream, reason);
       },
     });

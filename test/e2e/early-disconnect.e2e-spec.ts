@@ -101,7 +101,7 @@ describe('A client that leaves before its stream is served', () => {
     await eventually(() => t.streams.size === 0, 'the stream to be removed', 2000);
     expect(t.app.get(StreamAdmission).counts).toEqual({ streams: 0, users: 0 });
     const metrics = await request(t.url).get('/metrics').expect(200);
-    expect(metrics.text).toMatch(/^notification_hub_streams_open\{[^}]*\} 0$/m);
+    expect(metrics.text).toMatch(/^notification_hub_streams_open 0$/m);
   });
 
   it('frees a timeline stream', async () => {

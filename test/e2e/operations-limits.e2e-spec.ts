@@ -111,12 +111,11 @@ describe('JSON logs of dist/main.js', () => {
       expect(lines.filter((line) => JSON.stringify(line).includes(signature))).toEqual([]);
     }
     expect(access('stream-req-1')?.req?.url).toBe('/notifications/stream?access_token=[Redacted]');
-    expect(access('cookie-req')?.req?.headers?.cookie).toBe('[Redacted]');
-    expect(access('bearer-req')?.req?.headers?.authorization).toBe('[Redacted]');
-    // The Referer stays useful: only its credentials go.
-    expect(access('referer-req')?.req?.headers?.referer).toBe(
-      'https://app.example.com/inbox?access_token=[Redacted]&tab=2',
-    );
+    // Request lines carry no headers at all (issue 15): no cookie, Authorization or Referer.
+    for (const id of ['cookie-req', 'bearer-req', 'referer-req']) {
+      expect(access(id)).toBeDefined();
+      expect(access(id)?.req?.headers).toBeUndefined();
+    }
   });
 
   it('gives every request an id, the caller’s or a new one, echoed and on its line', () => {
@@ -294,7 +293,7 @@ describe('Global cap on open streams (MAX_STREAMS=2)', () => {
     opened.push(presence);
     expect((await presence.headersReceived()).status).toBe(200);
     const metrics = await request(t.url).get('/metrics').expect(200);
-    expect(metrics.text).toMatch(/^notification_hub_streams_open\{[^}]*\} 2$/m);
+    expect(metrics.text).toMatch(/^notification_hub_streams_open 2$/m);
 
     const timeline = new RawStream(
       `${t.url}/workflows/${(workflow.body as { id: string }).id}/stream`,

@@ -1,9 +1,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { SqliteDatabase } from '../../src/storage/sqlite/sqlite-database.js';
+import { StreamHub } from '../../src/streaming/stream-hub.js';
 import { publish } from '../support/api.js';
 import { eventually, startApp, type TestApp } from '../support/app.js';
 import { parseMetrics, valueOf, type Sample } from '../support/prometheus.js';
+import { RawStream } from '../support/raw-stream.js';
 import { closeAllClients, StreamClient } from '../support/sse-client.js';
 import { bearer, token } from '../support/tokens.js';
 
@@ -21,7 +23,10 @@ const M = {
   slow: 'notification_hub_slow_consumers_dropped_total',
   fanoutCount: 'notification_hub_fanout_seconds_count',
   storageErrors: 'notification_hub_storage_errors_total',
+  openByKind: 'notification_hub_streams_open_by_kind',
 };
+/** A histogram: its samples are `_bucket`, `_sum` and `_count`, once a request was timed. */
+const HTTP_SECONDS = 'notification_hub_http_request_duration_seconds';
 
 async function scrape(t: TestApp, headers: Record<string, string> = {}): Promise<Sample[]> {
   const response = await request(t.url).get('/metrics').set(headers).expect(200);
@@ -57,7 +62,72 @@ describe('GET /metrics', () => {
       expect(names).toContain(name);
     }
     expect(valueOf(samples, M.slow)).toBe(0);
-    expect(Object.keys(samples.find((s) => s.name === M.open)!.labels)).toEqual(['instance']);
+  });
+
+  it('uses no label Prometheus reserves for the scrape target (instance, job)', async () => {
+    const { text } = await request(t.url).get('/metrics').expect(200);
+    expect(text).not.toMatch(/[{,]\s*(instance|job)=/);
+    expect(valueOf(parseMetrics(text), M.open)).toBe(0);
+  });
+
+  it('times HTTP requests by method, route template and status, never by raw path', async () => {
+    const reader = token('histo-reader');
+    await request(t.url).post('/notifications/987654/read').set(bearer(reader)).expect(404);
+    await request(t.url).get('/no-such-route-31337').set(bearer(reader)).expect(404);
+    await request(t.url).get('/notifications').set(bearer(reader)).expect(200);
+    const samples = await scrape(t);
+    const count = (labels: Record<string, string>) =>
+      valueOf(samples, `${HTTP_SECONDS}_count`, labels);
+    expect(count({ method: 'POST', route: '/notifications/:id/read', status: '404' })).toBe(1);
+    expect(count({ method: 'GET', route: '/notifications', status: '200' })).toBeGreaterThanOrEqual(
+      1,
+    );
+    const http = samples.filter((sample) => sample.name.startsWith(HTTP_SECONDS));
+    expect(http.some((sample) => sample.name === `${HTTP_SECONDS}_bucket`)).toBe(true);
+    for (const sample of http) {
+      expect(
+        Object.keys(sample.labels)
+          .filter((l) => l !== 'le')
+          .sort(),
+      ).toEqual(['method', 'route', 'status']);
+      expect(sample.labels.route).not.toMatch(/987654|31337/);
+    }
+  });
+
+  it('counts open streams by kind: notifications, timeline, presence', async () => {
+    const workflow = await request(t.url)
+      .post('/workflows')
+      .set(bearer(token('kind-starter')))
+      .send({ name: 'Kinds', approvers: ['kind-approver'] })
+      .expect(201);
+    const id = (workflow.body as { id: string }).id;
+    const before = await scrape(t);
+    for (const kind of ['notifications', 'timeline', 'presence']) {
+      expect(valueOf(before, M.openByKind, { kind })).toBe(0);
+    }
+    const notifications = await new StreamClient(t.url, token('kind-reader')).ready();
+    const timeline = new RawStream(
+      `${t.url}/workflows/${id}/stream`,
+      bearer(token('kind-starter')),
+    );
+    const presence = new RawStream(
+      `${t.url}/documents/kinds/presence/stream`,
+      bearer(token('kind-approver')),
+    );
+    await timeline.waitForBody('event: workflow.started');
+    await presence.waitForBody('event: snapshot');
+    const during = await scrape(t);
+    for (const kind of ['notifications', 'timeline', 'presence']) {
+      expect({ kind, open: valueOf(during, M.openByKind, { kind }) }).toEqual({ kind, open: 1 });
+    }
+    notifications.close();
+    timeline.close();
+    presence.close();
+    await eventually(() => t.app.get(StreamHub).size === 0, 'every stream to leave');
+    const after = await scrape(t);
+    for (const kind of ['notifications', 'timeline', 'presence']) {
+      expect(valueOf(after, M.openByKind, { kind })).toBe(0);
+    }
   });
 
   it('moves the open-streams gauge and the opened and closed counters with the streams', async () => {
