@@ -149,7 +149,7 @@ describeWithNginx('the shipped nginx configurations, in front of the built servi
   });
 
   describe('deploy/nginx/http2.conf', () => {
-    it('serves streams over HTTP/2 with TLS, more than 6 on one connection', async () => {
+    it('serves more than 6 streams on one HTTP/2 connection with TLS, and resets rather than 502s one while the service is down', async () => {
       const service = await Instance.start();
       cleanups.push(() => service.stop('SIGKILL').then(() => undefined));
       const dir = Nginx.makeDir();
@@ -196,6 +196,22 @@ describeWithNginx('the shipped nginx configurations, in front of the built servi
         'the notification on every stream',
         2000,
       );
+
+      // While the service is down, a stream request gets its HTTP/2 stream reset (a network
+      // error to an EventSource, which retries), not a 502 (which it would not retry).
+      await service.stop('SIGTERM');
+      const retried = { status: 0, rstCode: -1 };
+      const stream = session.request({
+        ':path': '/notifications/stream',
+        authorization: `Bearer ${token('u1')}`,
+      });
+      stream.on('response', (headers) => (retried.status = Number(headers[':status'])));
+      stream.on('error', () => undefined);
+      stream.on('close', () => (retried.rstCode = stream.rstCode ?? 0));
+      stream.resume();
+      await eventually(() => retried.rstCode !== -1, 'the stream request to end', 5000);
+      expect(retried.status).toBe(0);
+      expect(retried.rstCode).not.toBe(http2.constants.NGHTTP2_NO_ERROR);
     });
   });
 });
