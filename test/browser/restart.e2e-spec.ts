@@ -47,8 +47,18 @@ describeWithChromium('The demo page across a restart of the service', () => {
     const held = '**/notifications/stream**';
     await page.route(held, (route) => route.abort('connectionrefused'));
     expect(await service.stop()).toBe(0);
-    await page.waitForSelector('#connection-state[data-status=reconnecting]');
-    expect(await page.textContent('#connection-state')).toMatch(/^Reconnecting in \d+ s…$/);
+    // The countdown and the retry's own "Connecting…" alternate while the service is down:
+    // read the state and its text together, not one after the other.
+    // (This wait times out, failing the test, if the countdown is never shown.)
+    const reconnecting = await page.waitForFunction(() => {
+      const state = document.querySelector('#connection-state');
+      const text = state?.textContent ?? '';
+      return state?.getAttribute('data-status') === 'reconnecting' &&
+        text.startsWith('Reconnecting')
+        ? text
+        : null;
+    });
+    expect(await reconnecting.jsonValue()).toMatch(/^Reconnecting in \d+ s…$/);
 
     service = await Instance.start(env);
     await sendMessage(service, 'alice', ['bob'], 'while away 1');
