@@ -14,7 +14,7 @@ export const devToken = (sub, roles = []) =>
 
 /**
  * Starts dist/main.js on a free loopback port with an empty DATA_DIR, limits lifted for
- * load, and `env` on top; resolves with its URL and a stop function.
+ * load, and `env` on top; resolves with its URL, its pid and a stop function.
  */
 export function startService(env = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'hub-bench-'));
@@ -43,6 +43,7 @@ export function startService(env = {}) {
       child.stdout.resume();
       ready({
         url: match[1],
+        pid: child.pid,
         stop: async () => {
           await stopProcess(child);
           rmSync(dataDir, { recursive: true, force: true });
