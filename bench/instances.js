@@ -61,7 +61,22 @@ async function startRedis() {
 
 const redis = await startRedis();
 const env = { REDIS_URL: redis.url, MAX_STREAMS: '100000' };
-const [a, b] = await Promise.all([startService(env), startService(env)]);
+// PROFILE=1: a CPU profile of each instance in bench/results/profiles (where B's time goes).
+const profiled = (name) =>
+  process.env.PROFILE
+    ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles', `--cpu-prof-name=${name}.cpuprofile`]
+    : [];
+let a;
+let b;
+try {
+  [a, b] = await Promise.all([
+    startService(env, profiled('instance-a')),
+    startService(env, profiled('instance-b')),
+  ]);
+} catch (error) {
+  await redis.stop();
+  throw error;
+}
 const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 const publisher = devToken('bench-publisher', ['service']);
 const users = Array.from({ length: STREAMS }, (_, i) => `a-user-${i}`);

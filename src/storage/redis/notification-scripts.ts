@@ -188,7 +188,8 @@ const script = (body: string) => new LuaScript(`${PRELUDE}\n${body}`);
  * of that JSON here, so what is stored and published is byte for byte the notification's
  * JSON.stringify, without a JSON encoder in Lua. Returns the JSON of each notification
  * stored; when the record key holds the notifications of the same append by an earlier
- * run of the request, stores nothing and returns those.
+ * run of the request, stores nothing and returns those. Publishes each with a header of
+ * cursor, type and recipient in front of that JSON (redis-channels.ts).
  */
 export const APPEND = script(`
 local channel, createdAt = ARGV[2], ARGV[3]
@@ -233,7 +234,9 @@ for i = 1, count do
     redis.call('ZADD', targetedKey(recipient), id, id)
     redis.call('ZADD', targetedOfTypeKey(type, recipient), id, id)
   end
-  redis.call('PUBLISH', channel, wire)
+  -- Header first, so that an instance without the recipient's streams skips it unparsed.
+  local header = cursorOf(id, epoch) .. '\\n' .. type .. '\\n' .. cjson.encode(recipient) .. '\\n'
+  redis.call('PUBLISH', channel, header .. wire)
   stored[i] = wire
   if record ~= '' then redis.call('RPUSH', record, wire) end
 end
