@@ -14,11 +14,11 @@ export const devToken = (sub, roles = []) =>
 
 /**
  * Starts dist/main.js on a free loopback port with an empty DATA_DIR, limits lifted for
- * load, and `env` on top; resolves with its URL and a stop function.
+ * load, and `env` on top (`nodeArgs` before the script); resolves with its URL, its pid and a stop function.
  */
-export function startService(env = {}) {
+export function startService(env = {}, nodeArgs = []) {
   const dataDir = mkdtempSync(join(tmpdir(), 'hub-bench-'));
-  const child = spawn(process.execPath, [resolve('dist/main.js')], {
+  const child = spawn(process.execPath, [...nodeArgs, resolve('dist/main.js')], {
     env: {
       PATH: process.env.PATH,
       PORT: '0',
@@ -43,6 +43,7 @@ export function startService(env = {}) {
       child.stdout.resume();
       ready({
         url: match[1],
+        pid: child.pid,
         stop: async () => {
           await stopProcess(child);
           rmSync(dataDir, { recursive: true, force: true });

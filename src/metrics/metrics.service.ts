@@ -99,6 +99,19 @@ export class MetricsService {
     help: 'Live notification frames handed to the open streams of this instance',
     registers: [this.registry],
   });
+  /**
+   * Every instance hears every notification: `routed="false"` counts those this one skipped
+   * unparsed (no stream here for the recipient), `routed="true"` those it routed.
+   */
+  readonly fed = new Counter({
+    name: `${PREFIX}feed_notifications_total`,
+    help: 'Notifications the feed brought to this instance: routed (a broadcast, or a recipient with a stream here) or skipped unparsed',
+    labelNames: ['routed'] as const,
+    registers: [this.registry],
+  });
+  /** Bound once: counted on every notification of the feed. */
+  private readonly fedRouted = this.fed.labels({ routed: 'true' });
+  private readonly fedSkipped = this.fed.labels({ routed: 'false' });
   readonly replayed = new Counter({
     name: `${PREFIX}replayed_total`,
     help: 'Notifications replayed from the store to resuming or catching-up streams',
@@ -133,6 +146,8 @@ export class MetricsService {
     // Every known label value starts at 0, so that rate() and alerts see a series at once.
     this.streamsOpen.set(0);
     for (const type of [...KNOWN_NOTIFICATION_TYPES, OTHER_TYPE]) this.published.inc({ type }, 0);
+    this.fedRouted.inc(0);
+    this.fedSkipped.inc(0);
     for (const operation of STORAGE_OPERATIONS) {
       this.storageErrors.inc({ backend: this.backend, operation }, 0);
     }
@@ -151,6 +166,11 @@ export class MetricsService {
   /** Where the open streams by kind are counted from (the StreamHub, at its start). */
   countStreamsWith(source: () => Iterable<[kind: string, open: number]>): void {
     this.openStreamsByKind = source;
+  }
+
+  /** The feed brought a notification: routed here, or skipped. */
+  notificationFed(routed: boolean): void {
+    (routed ? this.fedRouted : this.fedSkipped).inc();
   }
 
   notificationsPublished(types: readonly string[]): void {

@@ -1,4 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { LiveFeed } from '../storage/live-feed.js';
 import { StreamHub } from '../streaming/stream-hub.js';
 import { MutedTypes } from './muted-types.js';
@@ -23,14 +24,19 @@ export class FeedListener implements OnModuleInit {
     private readonly muted: MutedTypes,
     private readonly preferences: PreferencesService,
     private readonly hub: StreamHub,
+    private readonly metrics: MetricsService,
   ) {}
 
   onModuleInit(): void {
     this.feed.subscribe({
-      notification: (notification, json) => {
-        this.streams.followHistory(notification.id);
-        this.types.observe(notification.type);
-        this.router.deliver(notification, json);
+      // Every instance hears every notification: what no stream here wants is skipped
+      // unparsed, after what every instance must learn from it (a new epoch, a new type).
+      notification: (fed) => {
+        this.streams.followHistory(fed.id);
+        this.types.observe(fed.type);
+        const routed = this.router.wants(fed.recipient);
+        this.metrics.notificationFed(routed);
+        if (routed) this.router.deliver(fed.notification(), fed.json);
       },
       read: (userId) => void this.unread.recount(userId).catch(() => undefined),
       preferences: (userId, muted) => this.preferencesChanged(userId, muted),

@@ -26,6 +26,14 @@ export class NotificationRouter {
     this.streams = hub.users;
   }
 
+  /**
+   * Whether a notification for `recipient` may go to a stream of this instance: a
+   * broadcast, or a user with a stream here. Asked before the notification is parsed.
+   */
+  wants(recipient: string): boolean {
+    return recipient === BROADCAST || this.streams.countFor(recipient) > 0;
+  }
+
   /** `json` is the notification's wire JSON, serialized once when it was published. */
   deliver(notification: Notification, json: string): void {
     const receivedAt = performance.now();

@@ -1,10 +1,27 @@
 import type { Notification } from '../notifications/notification.js';
 import type { TimelineEvent } from './timeline-store.js';
 
+/**
+ * A stored notification as the feed brings it: what routing needs first (cursor, type,
+ * recipient), readable without parsing the notification, so that an instance with no
+ * stream for the recipient skips it for the price of reading those three.
+ */
+export interface FedNotification {
+  /** The cursor. */
+  readonly id: string;
+  readonly type: string;
+  /** A user id, or `*` for a broadcast. */
+  readonly recipient: string;
+  /** The wire JSON, serialized once, when it was stored. */
+  readonly json: string;
+  /** The notification itself (parsed from {@link json} on first call where it travelled as text). */
+  notification(): Notification;
+}
+
 /** What an instance does with what the feed brings it; each subscriber takes what it needs. */
 export interface LiveFeedHandlers {
-  /** A stored notification, with its wire JSON (serialized once, when it was stored). */
-  notification?(notification: Notification, json: string): void;
+  /** A stored notification: every one, whoever it is for (see {@link FedNotification}). */
+  notification?(fed: FedNotification): void;
   /** A user's read state changed somewhere: their unread counts must be refreshed. */
   read?(userId: string): void;
   /** A user's preferences changed somewhere: the types they turned off, after the change. */

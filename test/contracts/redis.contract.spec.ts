@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { isAfter } from '../../src/cursor.js';
-import { BROADCAST, type Notification } from '../../src/notifications/notification.js';
+import { BROADCAST } from '../../src/notifications/notification.js';
 import { RedisTimelineStore } from '../../src/storage/redis/redis-timeline-store.js';
 import { RedisDocumentStore } from '../../src/storage/redis/redis-document-store.js';
 import { RedisIdempotencyStore } from '../../src/storage/redis/redis-idempotency-store.js';
@@ -9,7 +9,11 @@ import { RedisNotificationStore } from '../../src/storage/redis/redis-notificati
 import { draft } from '../support/drafts.js';
 import { RequestWrites, runAsRequest } from '../../src/storage/request-writes.js';
 import { RedisPreferenceStore } from '../../src/storage/redis/redis-preference-store.js';
-import { decodePreferencesMessage } from '../../src/storage/redis/redis-channels.js';
+import {
+  decodeNotificationMessage,
+  decodePreferencesMessage,
+  encodeNotificationMessage,
+} from '../../src/storage/redis/redis-channels.js';
 import { describeWithRedis, RedisServer } from '../support/redis.js';
 import { sleep } from '../support/wait.js';
 import { describeDocumentStore } from './document-store.contract.js';
@@ -166,13 +170,21 @@ describeWithRedis('Redis stores', () => {
         ),
       );
       const stored = batches.flat().sort((a, b) => (isAfter(a.id, b.id) ? 1 : -1));
-      while (messages.length < stored.length) await sleep(10);
+      // One message per append, each notification with its header (redis-channels.ts).
+      while (messages.length < batches.length) await sleep(10);
+      const fed = messages.flatMap((message) => decodeNotificationMessage(message));
 
-      expect(messages).toEqual(stored.map((notification) => JSON.stringify(notification)));
-      expect(Object.keys(JSON.parse(messages[0]) as object)).toEqual(WIRE_ORDER);
-      const forBob = messages.filter((message) =>
-        ['bob', BROADCAST].includes((JSON.parse(message) as Notification).recipient),
+      expect(fed.map((n) => n.json)).toEqual(stored.map((n) => JSON.stringify(n)));
+      expect(fed.map((n) => [n.id, n.type, n.recipient])).toEqual(
+        stored.map((n) => [n.id, n.type, n.recipient]),
       );
+      expect(messages[0]).toBe(
+        encodeNotificationMessage(
+          fed.slice(0, 3).map((n) => ({ notification: n.notification(), json: n.json })),
+        ),
+      );
+      expect(Object.keys(fed[0].notification())).toEqual(WIRE_ORDER);
+      const forBob = fed.filter((n) => ['bob', BROADCAST].includes(n.recipient)).map((n) => n.json);
       const replayed = await instances[1].readAfter('bob', stored[0].id, 1000);
       expect(replayed.map((notification) => JSON.stringify(notification))).toEqual(forBob);
     });

@@ -92,7 +92,7 @@ describe('SQLite stores and the in-process live feed', () => {
     const feed = new LocalLiveFeed();
     const heard: unknown[] = [];
     feed.subscribe({
-      notification: (notification, json) => heard.push(['notification', notification.id, json]),
+      notification: (fed) => heard.push(['notification', fed.id, fed.json]),
       timeline: (workflowId, event) => heard.push(['timeline', workflowId, event.id]),
       read: (userId) => heard.push(['read', userId]),
       preferences: (userId, muted) => heard.push(['preferences', userId, muted]),

@@ -18,6 +18,7 @@ const M = {
   closed: 'notification_hub_streams_closed_total',
   published: 'notification_hub_notifications_published_total',
   deliveries: 'notification_hub_deliveries_total',
+  fed: 'notification_hub_feed_notifications_total',
   replayed: 'notification_hub_replayed_total',
   resets: 'notification_hub_resets_total',
   slow: 'notification_hub_slow_consumers_dropped_total',

@@ -11,7 +11,9 @@ import type { TimelineEvent } from '../timeline-store.js';
 export class LocalLiveFeed extends LiveFeed {
   notificationsAppended(notifications: readonly Notification[]): void {
     for (const notification of notifications) {
-      this.emit('notification', notification, JSON.stringify(notification));
+      const { id, type, recipient } = notification;
+      const json = JSON.stringify(notification);
+      this.emit('notification', { id, type, recipient, json, notification: () => notification });
     }
   }
 

@@ -188,7 +188,8 @@ const script = (body: string) => new LuaScript(`${PRELUDE}\n${body}`);
  * of that JSON here, so what is stored and published is byte for byte the notification's
  * JSON.stringify, without a JSON encoder in Lua. Returns the JSON of each notification
  * stored; when the record key holds the notifications of the same append by an earlier
- * run of the request, stores nothing and returns those.
+ * run of the request, stores nothing and returns those. Publishes them in one message,
+ * each with a header of cursor, type and recipient in front of that JSON (redis-channels.ts).
  */
 export const APPEND = script(`
 local channel, createdAt = ARGV[2], ARGV[3]
@@ -208,7 +209,7 @@ if redis.call('HSETNX', HISTORY, 'epoch', ARGV[4]) == 1 then
 end
 local epoch = currentEpoch()
 local last = redis.call('HINCRBY', HISTORY, 'seq', count)
-local stored = {}
+local stored, published = {}, {}
 for i = 1, count do
   local at = 6 + (i - 1) * 5
   local recipient, hasActor, actor = ARGV[at + 1], ARGV[at + 2] == '1', ARGV[at + 3]
@@ -233,10 +234,13 @@ for i = 1, count do
     redis.call('ZADD', targetedKey(recipient), id, id)
     redis.call('ZADD', targetedOfTypeKey(type, recipient), id, id)
   end
-  redis.call('PUBLISH', channel, wire)
+  -- Header first, so that an instance without the recipient's streams skips it unparsed.
+  published[i] = cursorOf(id, epoch) .. '\\n' .. type .. '\\n' .. cjson.encode(recipient) .. '\\n' .. wire
   stored[i] = wire
   if record ~= '' then redis.call('RPUSH', record, wire) end
 end
+-- One message for the whole append: every instance wakes once per request, not per recipient.
+redis.call('PUBLISH', channel, table.concat(published, '\\n'))
 if record ~= '' then redis.call('PEXPIRE', record, recordTtl) end
 return stored
 `);

@@ -1,5 +1,6 @@
 import type { Notification } from '../../notifications/notification.js';
 import type { Position, PresenceEvent } from '../../presence/presence-state.js';
+import type { FedNotification } from '../live-feed.js';
 import type { TimelineEvent } from '../timeline-store.js';
 import { KEY_PREFIX } from './redis-connections.js';
 
@@ -11,7 +12,7 @@ import { KEY_PREFIX } from './redis-connections.js';
  *
  * | channel         | published by                            | message                                  |
  * | --------------- | --------------------------------------- | ---------------------------------------- |
- * | `notifications` | notification append (notification-scripts.ts) | the notification's wire JSON, as stored |
+ * | `notifications` | notification append (notification-scripts.ts) | per notification of the append, joined by `\n`: `<cursor>\n<type>\n<recipient as a JSON string>\n<wire JSON, as stored>` |
  * | `timelines`     | timeline append (redis-timeline-store.ts) | `<workflowId>\n<cursor>\n<{"type","data"} JSON>` |
  * | `reads`         | mark read, mark all read (notification-scripts.ts) | the user id                  |
  * | `preferences`   | preference change (redis-preference-store.ts) | `{"userId","muted":[types]}` |
@@ -43,12 +44,89 @@ export function channelsUnder(keyPrefix: string): RedisChannels {
 /** The service's channels, under {@link KEY_PREFIX}. */
 export const CHANNELS: RedisChannels = channelsUnder(KEY_PREFIX);
 
-/** A message of the notifications channel: the notification and its wire JSON as is. */
-export function decodeNotificationMessage(message: string): {
-  notification: Notification;
-  json: string;
-} {
-  return { notification: JSON.parse(message) as Notification, json: message };
+/**
+ * A message of the notifications channel: the notifications of one append, in cursor
+ * order, one per line, each as `<cursor>\n<type>\n<recipient as a JSON string>\n<wire JSON>`
+ * (JSON holds no raw line feed). Every instance hears every notification, most of them
+ * for users it holds no stream of (issue 17): each header is read with a few `indexOf`
+ * and no parse, and a notification itself is parsed only if asked for. The recipient is a
+ * JSON string because a user id may hold any character, a line feed too; cursor and type
+ * cannot (cursor.ts, NOTIFICATION_TYPE_PATTERN). Throws (SyntaxError) when the message is
+ * not of that form.
+ */
+export function decodeNotificationMessage(message: string): FedNotification[] {
+  const notifications: FedNotification[] = [];
+  let start = 0;
+  do {
+    const afterId = message.indexOf('\n', start);
+    const afterType = afterId < 0 ? -1 : message.indexOf('\n', afterId + 1);
+    const afterRecipient = afterType < 0 ? -1 : message.indexOf('\n', afterType + 1);
+    if (afterId <= start || afterRecipient < 0) {
+      throw new SyntaxError(`Not a notification message: ${message.slice(start, start + 80)}`);
+    }
+    const next = message.indexOf('\n', afterRecipient + 1);
+    const end = next < 0 ? message.length : next;
+    notifications.push(
+      new ChannelNotification(
+        message.slice(start, afterId),
+        message.slice(afterId + 1, afterType),
+        decodeRecipient(message.slice(afterType + 1, afterRecipient)),
+        message.slice(afterRecipient + 1, end),
+      ),
+    );
+    start = end + 1;
+  } while (start < message.length);
+  return notifications;
+}
+
+/**
+ * The message the append script publishes for the notifications it stored (built there, in
+ * Lua, where the cursors are known; here for the tests and as its definition). The script
+ * encodes recipients with cjson, which escapes a few characters JSON.stringify leaves
+ * alone (`/`): the decoder reads either.
+ */
+export function encodeNotificationMessage(
+  stored: readonly {
+    notification: Pick<Notification, 'id' | 'type' | 'recipient'>;
+    json: string;
+  }[],
+): string {
+  return stored
+    .map(
+      ({ notification: { id, type, recipient }, json }) =>
+        `${id}\n${type}\n${JSON.stringify(recipient)}\n${json}`,
+    )
+    .join('\n');
+}
+
+/** Most user ids need no escape in JSON: those are read by a slice, the rest parsed. */
+function decodeRecipient(quoted: string): string {
+  if (
+    quoted.length >= 2 &&
+    quoted[0] === '"' &&
+    quoted[quoted.length - 1] === '"' &&
+    quoted.indexOf('\\') === -1
+  ) {
+    return quoted.slice(1, -1);
+  }
+  const recipient: unknown = JSON.parse(quoted);
+  if (typeof recipient !== 'string') throw new SyntaxError(`Not a recipient: ${quoted}`);
+  return recipient;
+}
+
+class ChannelNotification implements FedNotification {
+  private parsed: Notification | null = null;
+
+  constructor(
+    readonly id: string,
+    readonly type: string,
+    readonly recipient: string,
+    readonly json: string,
+  ) {}
+
+  notification(): Notification {
+    return (this.parsed ??= JSON.parse(this.json) as Notification);
+  }
 }
 
 /** A message of the timelines channel. */

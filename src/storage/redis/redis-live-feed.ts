@@ -76,8 +76,15 @@ export class RedisLiveFeed extends LiveFeed implements OnApplicationShutdown {
   private receive(channel: string, message: string): void {
     if (this.stopped) return;
     if (channel === CHANNELS.notifications) {
-      const { notification, json } = decodeNotificationMessage(message);
-      this.emit('notification', notification, json);
+      let appended;
+      try {
+        appended = decodeNotificationMessage(message);
+      } catch (error) {
+        // A message of another format (an instance of another version): not this one's to crash on.
+        this.logger.error(`Ignored a notification message: ${String(error)}`);
+        return;
+      }
+      for (const fed of appended) this.emit('notification', fed);
     } else if (channel === CHANNELS.timelines) {
       const { workflowId, event } = decodeTimelineMessage(message);
       this.emit('timeline', workflowId, event);
