@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { startApp, type TestApp } from '../support/app.js';
 import { bearer, token } from '../support/tokens.js';
+import { unreadCount as unreadCountOf } from '../support/api.js';
 
 interface Workflow {
   id: string;
@@ -55,15 +56,7 @@ describe('Cookie-authenticated requests and their origin', () => {
       .expect(201);
     return unread(user);
   };
-  const unread = async (user: string) =>
-    (
-      (
-        await request(t.url)
-          .get('/notifications/unread-count')
-          .set(bearer(token(user)))
-          .expect(200)
-      ).body as { count: number }
-    ).count;
+  const unread = (user: string) => unreadCountOf(t, user);
   /** What a form on another site posts: an empty urlencoded body, with the victim's cookie. */
   const formPost = (path: string, user: string, headers: Record<string, string>) =>
     request(t.url)

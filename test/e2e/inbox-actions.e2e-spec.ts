@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import type { InboxItem } from '../../src/storage/notification-store.js';
-import { publish } from '../support/api.js';
+import { publish, unreadCount as unreadCountOf } from '../support/api.js';
 import { eventually, startApp, type TestApp } from '../support/app.js';
 import { closeAllClients, openStreams, type StreamClient } from '../support/sse-client.js';
 import { bearer, token } from '../support/tokens.js';
@@ -42,15 +42,7 @@ describe('Inbox actions', () => {
         .set(bearer(token(user)))
         .expect(200)
     ).body as Page;
-  const unreadCount = async (user: string) =>
-    (
-      (
-        await request(t.url)
-          .get('/notifications/unread-count')
-          .set(bearer(token(user)))
-          .expect(200)
-      ).body as { count: number }
-    ).count;
+  const unreadCount = (user: string) => unreadCountOf(t, user);
   const ids = (page: Page) => page.items.map((item) => item.id);
   /** Waits until every client's last announced count is `count`. */
   const allShow = (clients: StreamClient[], count: number) =>

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { EventSource } from 'eventsource';
 import request from 'supertest';
 import type { InboxItem } from '../../src/storage/notification-store.js';
-import { publish } from '../support/api.js';
+import { publish, unreadCount as unreadCountOf } from '../support/api.js';
 import { eventually, sleep, startApp, type TestApp } from '../support/app.js';
 import { RawStream } from '../support/raw-stream.js';
 import { closeAllClients, StreamClient } from '../support/sse-client.js';
@@ -79,15 +79,7 @@ describe('Notification types and preferences', () => {
           .expect(200)
       ).body as { items: InboxItem[] }
     ).items;
-  const unreadCount = async (user: string) =>
-    (
-      (
-        await request(t.url)
-          .get('/notifications/unread-count')
-          .set(bearer(token(user)))
-          .expect(200)
-      ).body as { count: number }
-    ).count;
+  const unreadCount = (user: string) => unreadCountOf(t, user);
   const counts = (c: StreamClient) =>
     c.payloads<{ count: number }>('unread-count').map((payload) => payload.count);
 

@@ -89,3 +89,12 @@ export async function untilStatus(
     await sleep(100);
   }
 }
+
+/** GET /notifications/unread-count (200) as `user`: their count. */
+export async function unreadCount(on: Target, user: string): Promise<number> {
+  const response = await request(urlOf(on))
+    .get('/notifications/unread-count')
+    .set(bearer(token(user)))
+    .expect(200);
+  return (response.body as { count: number }).count;
+}
