@@ -2,9 +2,10 @@ import { afterAll, afterEach, beforeAll, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import type { Notification } from '../../src/notifications/notification.js';
-import { publish, untilStatus } from '../support/api.js';
+import { publish } from '../support/api.js';
 import { eventually, sleep } from '../support/app.js';
 import { Instance } from '../support/instance.js';
+import { startInstancePair, type InstancePair } from '../support/instance-pair.js';
 import { parseMetrics, valueOf } from '../support/prometheus.js';
 import { describeWithRedis, RedisServer } from '../support/redis.js';
 import { closeAllClients, StreamClient } from '../support/sse-client.js';
@@ -30,21 +31,17 @@ const typesOf = (stream: StreamClient) =>
  * every instance must know: a type new to the service, a history that started again.
  */
 describeWithRedis('Notifications for users another instance holds', () => {
+  let pair: InstancePair | undefined;
   let redis: RedisServer;
   let a: Instance;
   let b: Instance;
 
   beforeAll(async () => {
-    redis = await RedisServer.start();
-    const env = { REDIS_URL: redis.url, RETRY_MS: '200', HEARTBEAT_MS: '300' };
-    [a, b] = await Promise.all([Instance.start(env), Instance.start(env)]);
-    for (const instance of [a, b]) await untilStatus(instance.url, '/health/ready', 200, 15000);
+    pair = await startInstancePair();
+    ({ redis, a, b } = pair);
   }, 30000);
   afterEach(() => closeAllClients());
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await redis?.destroy();
-  });
+  afterAll(() => pair?.stop());
 
   it('are skipped unparsed on B, and routed where a stream of theirs is open', async () => {
     const onA = await new StreamClient(a.url, token('held-on-a')).ready();

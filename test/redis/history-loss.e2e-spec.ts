@@ -4,6 +4,7 @@ import type { Notification } from '../../src/notifications/notification.js';
 import { publish, SERVICE_TOKEN, untilStatus } from '../support/api.js';
 import { eventually, sleep } from '../support/app.js';
 import { Instance } from '../support/instance.js';
+import { startInstancePair, type InstancePair } from '../support/instance-pair.js';
 import { describeWithRedis, RedisServer } from '../support/redis.js';
 import { closeAllClients, StreamClient, type ReceivedEvent } from '../support/sse-client.js';
 import { bearer, token } from '../support/tokens.js';
@@ -27,21 +28,17 @@ function after(stream: StreamClient, count: number): string[] {
  * without persistence, restarted empty) must not make streams skip what is stored after.
  */
 describeWithRedis('A Redis that comes back without its data', () => {
+  let pair: InstancePair | undefined;
   let redis: RedisServer;
   let a: Instance;
   let b: Instance;
 
   beforeAll(async () => {
-    redis = await RedisServer.start();
-    const env = { REDIS_URL: redis.url, RETRY_MS: '200', HEARTBEAT_MS: '300' };
-    [a, b] = await Promise.all([Instance.start(env), Instance.start(env)]);
-    for (const instance of [a, b]) await untilStatus(instance.url, '/health/ready', 200, 15000);
+    pair = await startInstancePair();
+    ({ redis, a, b } = pair);
   }, 30000);
   afterEach(() => closeAllClients());
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await redis?.destroy();
-  });
+  afterAll(() => pair?.stop());
 
   it('sends reset, then every new notification, to open streams; and reset to a resume from before', async () => {
     const aliceOnA = await new StreamClient(a.url, token('alice')).ready();
