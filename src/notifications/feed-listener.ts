@@ -38,7 +38,12 @@ export class FeedListener implements OnModuleInit {
         this.metrics.notificationFed(routed);
         if (routed) this.router.deliver(fed.notification(), fed.json);
       },
-      read: (userId) => void this.unread.recount(userId).catch(() => undefined),
+      // Read marks reach every instance too: only one holding a stream of the user has a
+      // count to tell, so the others skip the store reads a recount would cost.
+      read: (userId) => {
+        if (this.hub.users.countFor(userId) === 0) return;
+        void this.unread.recount(userId).catch(() => undefined);
+      },
       preferences: (userId, muted) => this.preferencesChanged(userId, muted),
       resumed: () => {
         void this.types.reload();
