@@ -26,6 +26,12 @@ const config = {
       parserOptions: { project: './web/tsconfig.json' },
       env: { browser: true, node: false, jest: false },
     },
+    {
+      // The client package (client/): browser modules in their own TypeScript project.
+      files: ['client/**/*.ts'],
+      parserOptions: { project: './client/tsconfig.json' },
+      env: { browser: true, node: false, jest: false },
+    },
   ],
 };
 export { config as 'module.exports' };

@@ -1,6 +1,5 @@
 /**
- * A browser client for the notification hub, usable as it is: copy this file with
- * resilient-stream.ts, tab-leader.ts and jwt-claims.ts (plain ES modules).
+ * The browser client for the notification hub (the `@notification-hub/client` package).
  *
  *   const client = new NotificationClient({ channel: `hub:${userId}`, getToken });
  *   client.on('notification', (n) => showToast(n));
@@ -8,6 +7,7 @@
  *   client.on('state', (state) => showConnection(state));
  *   client.on('reset', () => reloadInbox());
  *   client.start();
+ *   const { items, nextBefore } = await client.inbox.list({ unread: true });
  *
  * - One stream per browser: the tabs sharing `channel` elect a leader (see tab-leader.ts),
  *   which alone holds the stream and relays every event to the others; when it closes,
@@ -17,37 +17,31 @@
  *   user with no notification yet, is covered by reading the inbox once the stream is open.
  * - `token-expiring`: reconnects at once with a fresh token from `getToken` (or ticket).
  * - `unread`: the service's `unread-count`, the same in every tab.
+ * - Every type: the stream's `types` event lists every notification type the service
+ *   knows, and again when a new one appears; the client listens to each, so types other
+ *   services invent reach `notification` listeners with no configuration.
  */
+import {
+  BUILT_IN_NOTIFICATION_TYPES,
+  type Notification,
+  type NotificationStreamControlEvents,
+  type Preferences,
+} from './protocol.js';
 import { ResilientStream, type StreamState, type Transport } from './resilient-stream.js';
+import { HubRequests, type InboxApi, type PreferencesApi } from './rest.js';
 import { electLeader, type ElectionMode, type TabLeader } from './tab-leader.js';
 
 export type { StreamState, Transport } from './resilient-stream.js';
 export type { ElectionMode } from './tab-leader.js';
 
-/** A notification as the service sends it (CONTRACT.md, "The notification stream"). */
-export interface Notification {
-  id: string;
-  type: string;
-  recipient: string;
-  actorId: string | null;
-  title: string;
-  body: string;
-  data: Record<string, unknown>;
-  createdAt: string;
-}
-
 /** The stream's state, and whether this tab holds it (`leader`) or follows another tab's. */
 export type ConnectionState = StreamState & { leader: boolean };
 
-/** The service's own notification types. EventSource has no wildcard: add your custom ones. */
-export const NOTIFICATION_TYPES = [
-  'message.created',
-  'workflow.started',
-  'workflow.approved',
-  'workflow.rejected',
-  'workflow.cancelled',
-  'announcement',
-] as const;
+/**
+ * The service's own notification types, listened to from the start (also with a service
+ * too old to send `types`); every other type is added as the stream announces it.
+ */
+export const NOTIFICATION_TYPES = BUILT_IN_NOTIFICATION_TYPES;
 
 export interface NotificationClientOptions {
   /** A valid token, asked before every connection: return a refreshed one when you can. */
@@ -58,17 +52,29 @@ export interface NotificationClientOptions {
   baseUrl?: string;
   /** Default `polyfill` (the token in a header); `native` uses a ticket. */
   transport?: Transport;
-  /** Notification types to receive; default {@link NOTIFICATION_TYPES}. */
+  /**
+   * Types to listen to from the start, besides every type the stream's `types` event
+   * announces; default {@link NOTIFICATION_TYPES}. Rarely needed.
+   */
   types?: readonly string[];
   election?: ElectionMode;
 }
 
-interface Events {
+/** What `on(event, listener)` hands each listener. */
+export interface NotificationClientEvents {
   notification: Notification;
+  /** The unread count, the same in every tab. */
   unread: number;
   state: ConnectionState;
+  /** The stream could not resume: reload what the inbox shows. */
   reset: null;
+  /** Every notification type the service knows, sorted (the stream's `types`). */
+  types: string[];
+  /** The user's preferences, whenever they change (in any tab or device). */
+  preferences: Preferences;
 }
+
+type Events = NotificationClientEvents;
 
 /** What the leader tells its followers. */
 type RelayMessage =
@@ -76,6 +82,8 @@ type RelayMessage =
   | { kind: 'unread'; count: number }
   | { kind: 'state'; state: StreamState }
   | { kind: 'reset'; cursor: string | null }
+  | { kind: 'types'; types: string[] }
+  | { kind: 'preferences'; preferences: Preferences }
   | { kind: 'hello' }
   | {
       kind: 'sync';
@@ -83,7 +91,14 @@ type RelayMessage =
       noHistory: boolean;
       unread: number | null;
       state: StreamState;
+      types: string[] | null;
+      preferences: Preferences | null;
     };
+
+type Control<K extends keyof NotificationStreamControlEvents> = NotificationStreamControlEvents[K];
+
+/** The control events this client handles (`token-expiring` is the stream's own business). */
+const CONTROL_EVENTS = ['unread-count', 'reset', 'types', 'preferences'] as const;
 
 /** Notification ids a tab remembers having shown, so that no replay or relay shows one twice. */
 const REMEMBERED_IDS = 1000;
@@ -98,6 +113,8 @@ export class NotificationClient {
   private baselineTaken = false;
   private readonly seen = new Set<string>();
   private unread: number | null = null;
+  private knownTypes: string[] | null = null;
+  private lastPreferences: Preferences | null = null;
   private streamState: StreamState = { status: 'connecting' };
   private leading = false;
   private stream: ResilientStream | null = null;
@@ -108,16 +125,36 @@ export class NotificationClient {
     unread: new Set(),
     state: new Set(),
     reset: new Set(),
+    types: new Set(),
+    preferences: new Set(),
   };
+  private readonly requests: HubRequests;
+  /** The inbox over REST, as the user `getToken` signs in: list, read, archive... */
+  readonly inbox: InboxApi;
+  /** The user's muted types over REST. */
+  readonly preferences: PreferencesApi;
 
   constructor(private readonly options: NotificationClientOptions) {
     this.relay = new BroadcastChannel(`${options.channel}:events`);
     this.leader = electLeader(options.channel, options.election);
+    this.requests = new HubRequests(options.getToken, options.baseUrl);
+    this.inbox = this.requests.inbox();
+    this.preferences = this.requests.preferences();
+  }
+
+  /** `GET /notifications/types`: every type the service knows, sorted. */
+  types(): Promise<string[]> {
+    return this.requests.types();
   }
 
   on<K extends keyof Events>(event: K, listener: (value: Events[K]) => void): () => void {
     this.listeners[event].add(listener);
     return () => this.listeners[event].delete(listener);
+  }
+
+  /** The types as last announced, or null before the first `types` event. */
+  get notificationTypes(): readonly string[] | null {
+    return this.knownTypes;
   }
 
   /** The unread count as last received, or null before the first. */
@@ -150,7 +187,7 @@ export class NotificationClient {
       path: '/notifications/stream',
       transport: this.options.transport ?? 'polyfill',
       getToken: this.options.getToken,
-      events: [...(this.options.types ?? NOTIFICATION_TYPES), 'unread-count', 'reset'],
+      events: [...CONTROL_EVENTS, ...(this.options.types ?? NOTIFICATION_TYPES)],
       onEvent: (type, data) => this.fromStream(type, data),
       onState: (state) => {
         this.setState(state);
@@ -170,13 +207,23 @@ export class NotificationClient {
 
   private fromStream(type: string, data: string): void {
     if (type === 'unread-count') {
-      const { count } = JSON.parse(data) as { count: number };
+      const { count } = JSON.parse(data) as Control<'unread-count'>;
       this.setUnread(count);
       this.post({ kind: 'unread', count });
     } else if (type === 'reset') {
-      const { latestId } = JSON.parse(data) as { latestId: string | null };
+      const { latestId } = JSON.parse(data) as Control<'reset'>;
       this.reset(latestId);
       this.post({ kind: 'reset', cursor: latestId });
+    } else if (type === 'types') {
+      const { types } = JSON.parse(data) as Control<'types'>;
+      // Synchronously, so that the listeners are in place before the stream's next event.
+      for (const name of types) this.stream?.listen(name);
+      this.setTypes(types);
+      this.post({ kind: 'types', types });
+    } else if (type === 'preferences') {
+      const preferences = JSON.parse(data) as Control<'preferences'>;
+      this.setPreferences(preferences);
+      this.post({ kind: 'preferences', preferences });
     } else {
       const notification = JSON.parse(data) as Notification;
       this.deliver(notification);
@@ -195,6 +242,12 @@ export class NotificationClient {
       case 'reset':
         this.reset(message.cursor);
         break;
+      case 'types':
+        this.setTypes(message.types);
+        break;
+      case 'preferences':
+        this.setPreferences(message.preferences);
+        break;
       case 'state':
         if (!this.leading) this.setState(message.state);
         break;
@@ -206,6 +259,8 @@ export class NotificationClient {
             noHistory: this.noHistory,
             unread: this.unread,
             state: this.streamState,
+            types: this.knownTypes,
+            preferences: this.lastPreferences,
           });
         }
         break;
@@ -215,6 +270,8 @@ export class NotificationClient {
         this.noHistory ||= message.noHistory;
         this.baselineTaken ||= message.cursor !== null || message.noHistory;
         if (message.unread !== null) this.setUnread(message.unread);
+        if (message.types !== null) this.setTypes(message.types);
+        if (message.preferences !== null) this.setPreferences(message.preferences);
         this.setState(message.state);
         break;
     }
@@ -249,7 +306,7 @@ export class NotificationClient {
     const firstLook = !this.baselineTaken;
     try {
       const limit = firstLook ? 1 : CATCH_UP_PAGE;
-      const items = await this.inbox(limit);
+      const { items } = await this.inbox.list({ limit });
       if (this.cursor !== null) return;
       this.baselineTaken = true;
       if (firstLook) {
@@ -266,18 +323,21 @@ export class NotificationClient {
     }
   }
 
-  private async inbox(limit: number): Promise<Notification[]> {
-    const url = new URL(`/notifications?limit=${limit}`, this.options.baseUrl || location.href);
-    const token = await this.options.getToken();
-    const response = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
-    if (!response.ok) throw new Error(`Inbox: ${response.status}`);
-    return ((await response.json()) as { items: Notification[] }).items;
-  }
-
   private setUnread(count: number): void {
     if (count === this.unread) return;
     this.unread = count;
     this.emit('unread', count);
+  }
+
+  private setTypes(types: string[]): void {
+    if (this.knownTypes && sameList(this.knownTypes, types)) return;
+    this.knownTypes = types;
+    this.emit('types', types);
+  }
+
+  private setPreferences(preferences: Preferences): void {
+    this.lastPreferences = preferences;
+    this.emit('preferences', preferences);
   }
 
   private setState(state: StreamState): void {
@@ -292,4 +352,8 @@ export class NotificationClient {
   private emit<K extends keyof Events>(event: K, value: Events[K]): void {
     for (const listener of this.listeners[event]) listener(value);
   }
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item, index) => item === b[index]);
 }

@@ -1,8 +1,9 @@
+import { EventSourcePolyfill } from 'event-source-polyfill';
 import { msUntilExpiry } from './jwt-claims.js';
 
 /**
  * How a stream authenticates:
- * - `polyfill`: `EventSourcePolyfill` (the `event-source-polyfill` package) sends the
+ * - `polyfill`: `EventSourcePolyfill` (the `event-source-polyfill` package, imported) sends the
  *   token in an `Authorization` header, so it never appears in a URL;
  * - `native`: the browser's own `EventSource`, which cannot send headers, opens the
  *   stream with a single-use ticket (`POST /notifications/tickets`) in its URL.
@@ -28,13 +29,6 @@ export type EventSourcePolyfillConstructor = new (
   init: { headers: Record<string, string>; heartbeatTimeout?: number },
 ) => EventSourceLike;
 
-declare global {
-  interface Window {
-    /** Set by the `event-source-polyfill` script (served at /vendor/event-source-polyfill/). */
-    EventSourcePolyfill?: EventSourcePolyfillConstructor;
-  }
-}
-
 export interface ResilientStreamOptions {
   /** The service's origin; '' for the page's own. */
   baseUrl: string;
@@ -43,7 +37,7 @@ export interface ResilientStreamOptions {
   transport: Transport;
   /** A valid token, asked before every connection (so a refreshed one is picked up). */
   getToken(): Promise<string>;
-  /** The named events to receive: EventSource has no wildcard. */
+  /** The named events to receive: EventSource has no wildcard (add more with {@link ResilientStream.listen}). */
   events: readonly string[];
   /** Every event received; `id` is '' for control events. */
   onEvent(type: string, data: string, id: string): void;
@@ -52,7 +46,7 @@ export interface ResilientStreamOptions {
   resumeAfter?(): string | null;
   /** Runs each time the stream is open (before its first event is handled). */
   onOpen?(): void;
-  /** Defaults to `window.EventSourcePolyfill`. */
+  /** The `polyfill` transport's EventSource; default the `event-source-polyfill` package's. */
   polyfill?: EventSourcePolyfillConstructor;
 }
 
@@ -75,11 +69,25 @@ export class ResilientStream {
   private token: string | null = null;
   /** Bumped on every (dis)connection, so that a superseded connection's callbacks do nothing. */
   private generation = 0;
+  /** Every event name listened to, on this connection and the next ones. */
+  private readonly events: Set<string>;
   private readonly onOnline = () => {
     if (this.retryTimer !== undefined) this.reconnectNow();
   };
 
-  constructor(private readonly options: ResilientStreamOptions) {}
+  constructor(private readonly options: ResilientStreamOptions) {
+    this.events = new Set(options.events);
+  }
+
+  /**
+   * Receives one more event name from now on, on the open connection too. Called while
+   * handling an event (`types`), it is in place before the stream's next event.
+   */
+  listen(type: string): void {
+    if (this.events.has(type)) return;
+    this.events.add(type);
+    if (this.source) this.addListener(this.source, type, this.generation);
+  }
 
   start(): void {
     if (this.running) return;
@@ -147,13 +155,15 @@ export class ResilientStream {
     source.addEventListener('token-expiring', () => {
       if (current()) void this.refresh();
     });
-    for (const type of this.options.events) {
-      source.addEventListener(type, (event) => {
-        if (!current()) return;
-        const message = event as MessageEvent<string>;
-        this.options.onEvent(type, message.data, message.lastEventId);
-      });
-    }
+    for (const type of this.events) this.addListener(source, type, generation);
+  }
+
+  private addListener(source: EventSourceLike, type: string, generation: number): void {
+    source.addEventListener(type, (event) => {
+      if (generation !== this.generation || !this.running) return;
+      const message = event as MessageEvent<string>;
+      this.options.onEvent(type, message.data, message.lastEventId);
+    });
   }
 
   private async open(token: string): Promise<EventSourceLike> {
@@ -165,8 +175,7 @@ export class ResilientStream {
       url.searchParams.set('ticket', await this.ticket(token));
       return new EventSource(url);
     }
-    const Polyfill = this.options.polyfill ?? window.EventSourcePolyfill;
-    if (!Polyfill) throw new Error('event-source-polyfill is not loaded');
+    const Polyfill = this.options.polyfill ?? EventSourcePolyfill;
     return new Polyfill(url.toString(), { headers: { Authorization: `Bearer ${token}` } });
   }
 

@@ -31,10 +31,11 @@ function securityHeaders(response: Response): void {
 }
 
 /**
- * Serves the demo page at `/` as static files, no bundler involved: the HTML and CSS
- * as written (web/public), the browser modules as `npm run build` compiled them from
- * web/src (dist/web, under /js/), and the `event-source-polyfill` package's browser
- * build (under /vendor/event-source-polyfill/).
+ * Serves the demo page at `/` as static files: the HTML and CSS as written (web/public),
+ * and under /js/ what `npm run build` bundled into dist/web: the page (app.js) and the
+ * client package as one browser module (notification-client.js, polyfill included). The
+ * `event-source-polyfill` package's own build stays under /vendor/event-source-polyfill/
+ * for pages that still load it as a script (the package no longer needs it).
  */
 export function serveDemoPage(app: NestExpressApplication): void {
   const polyfill = dirname(createRequire(import.meta.url).resolve('event-source-polyfill'));

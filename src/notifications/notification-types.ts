@@ -1,3 +1,4 @@
+import type { NotificationTypesEvent } from '@notification-hub/client/protocol';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { NotificationStore } from '../storage/notification-store.js';
 import type { ResumableStream } from '../streaming/resumable-stream.js';
@@ -101,5 +102,5 @@ export class NotificationTypes implements OnModuleInit {
 }
 
 function typesFrame(types: readonly string[]): string {
-  return frameControl('types', { types });
+  return frameControl('types', { types: [...types] } satisfies NotificationTypesEvent);
 }

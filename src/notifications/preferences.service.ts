@@ -1,3 +1,4 @@
+import type { Preferences } from '@notification-hub/client/protocol';
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
 import { PreferenceStore } from '../storage/preference-store.js';
@@ -5,10 +6,8 @@ import { frameControl } from '../streaming/sse-frame.js';
 import type { UpdatePreferencesDto } from './dto/preferences.dto.js';
 import { NotificationTypes } from './notification-types.js';
 
-/** The preferences object of the API and of the stream's `preferences` event. */
-export interface Preferences {
-  types: Record<string, boolean>;
-}
+/** The preferences object of the API and of the stream's `preferences` event (the wire shape). */
+export type { Preferences };
 
 /**
  * `GET`/`PUT /notifications/preferences` (CONTRACT.md, "The inbox"). The store's write

@@ -1,3 +1,4 @@
+import type { UnreadCountEvent } from '@notification-hub/client/protocol';
 import { Injectable } from '@nestjs/common';
 import { isAfter, sameHistory } from '../cursor.js';
 import { NotificationStore } from '../storage/notification-store.js';
@@ -158,9 +159,12 @@ function followed(tally: Tally): Followed {
  * being built per user.
  */
 export function unreadFrame(count: number): string {
-  if (count > MEMO_LIMIT) return frameControl('unread-count', { count });
+  if (count > MEMO_LIMIT) return frameControl('unread-count', { count } satisfies UnreadCountEvent);
   let frame = unreadFrames[count];
-  if (frame === undefined) unreadFrames[count] = frame = frameControl('unread-count', { count });
+  if (frame === undefined)
+    unreadFrames[count] = frame = frameControl('unread-count', {
+      count,
+    } satisfies UnreadCountEvent);
   return frame;
 }
 const MEMO_LIMIT = 10_000;

@@ -1,9 +1,8 @@
+import type { InboxItem, InboxPage } from '@notification-hub/client/protocol';
 import type { Notification, NotificationDraft } from '../notifications/notification.js';
 
-/** A notification as listed in a user's inbox. */
-export interface InboxItem extends Notification {
-  read: boolean;
-}
+/** A notification as listed in a user's inbox, and a page of them: the wire shapes. */
+export type { InboxItem, InboxPage };
 
 /**
  * What `GET /notifications` asks for (CONTRACT.md, "The inbox"). Every filter combines
@@ -27,12 +26,6 @@ export interface InboxQuery {
    * (PreferenceStore.mutedTypes). Default none.
    */
   muted?: readonly string[];
-}
-
-export interface InboxPage {
-  items: InboxItem[];
-  /** The cursor to pass as `before` for the next page, or null when nothing older exists. */
-  nextBefore: string | null;
 }
 
 /** Whether the store can replay everything after a cursor. */

@@ -1,3 +1,4 @@
+import type { ResetEvent } from '@notification-hub/client/protocol';
 import { isAfter } from '../cursor.js';
 import type { Chunk, CloseReason, SseConnection } from './sse-connection.js';
 import { sizeOf } from './sse-connection.js';
@@ -109,7 +110,12 @@ export class ResumableStream {
 
   /** Writes `event: reset` (the client reloads what it shows) with the newest cursor. */
   reset(reason: ResetReason, latestId: string | null): void {
-    this.connection.write(frameControl('reset', { reason: RESET_REASONS[reason], latestId }));
+    this.connection.write(
+      frameControl('reset', {
+        reason: RESET_REASONS[reason],
+        latestId,
+      } satisfies ResetEvent),
+    );
   }
 
   /** Writes a replayed event (replays bypass the held events). */

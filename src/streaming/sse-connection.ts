@@ -1,3 +1,4 @@
+import type { TokenExpiringEvent } from '@notification-hub/client/protocol';
 import { Logger } from '@nestjs/common';
 import { frameComment, frameControl, frameRetry } from './sse-frame.js';
 
@@ -115,7 +116,9 @@ export class SseConnection {
     const expiresAt = this.options.expiresAt.getTime();
     this.at(expiresAt - TOKEN_WARNING_MS, () =>
       this.write(
-        frameControl('token-expiring', { expiresAt: this.options.expiresAt.toISOString() }),
+        frameControl('token-expiring', {
+          expiresAt: this.options.expiresAt.toISOString(),
+        } satisfies TokenExpiringEvent),
       ),
     );
     this.at(expiresAt, () => this.end('token-expired'));

@@ -22,14 +22,14 @@ describe('The demo page and its development sign-in', () => {
       }
     });
 
-    it('serves the browser client and the event-source-polyfill browser build', async () => {
+    it('serves the client package as one browser module that carries its polyfill', async () => {
       const client = await request(t.url).get('/js/notification-client.js').expect(200);
       expect(client.headers['content-type']).toMatch(/javascript/);
-      expect(client.text).toContain('class NotificationClient');
-      const polyfill = await request(t.url)
-        .get('/vendor/event-source-polyfill/eventsource.min.js')
-        .expect(200);
-      expect(polyfill.text).toContain('EventSourcePolyfill');
+      // event-source-polyfill is bundled in: no global script needed before it.
+      expect(client.text).toContain('EventSourcePolyfill');
+      expect(client.text).not.toContain('window.EventSourcePolyfill');
+      expect(client.text).toMatch(/export \{[^}]*\bNotificationClient\b[^}]*\}/);
+      expect(client.text).not.toMatch(/^import /m);
     });
 
     it('tells the page that dev tokens exist', async () => {

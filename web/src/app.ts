@@ -3,8 +3,7 @@
  * timeline and a shared document, all fed by one NotificationClient per browser.
  */
 import { Api, callApi } from './api.js';
-import { NotificationClient, type ElectionMode } from './notification-client.js';
-import type { Transport } from './resilient-stream.js';
+import { NotificationClient, type ElectionMode, type Transport } from '@notification-hub/client';
 import {
   clearSession,
   devSignIn,

@@ -1,6 +1,5 @@
 import { callApi } from './api.js';
-import { msUntilExpiry, readClaims } from './jwt-claims.js';
-import type { Transport } from './resilient-stream.js';
+import { msUntilExpiry, readClaims, type Transport } from '@notification-hub/client';
 
 /** Who is signed in on this browser: every tab of it shares one session. */
 export interface Session {
