@@ -6,7 +6,7 @@
 //   npm run build && node bench/scale-out.js
 // Settings: BENCH_SCALE_N=40000 BENCH_SCALE_WORKERS=4 BENCH_SCALE_BROADCASTS=5
 // BENCH_SCALE_REDIS_URL (a running Redis instead of a throwaway one) BENCH_SCALE_JSON=1 (the
-// result as one JSON line on stdout). Linux only (/proc, 127.0.0.x source addresses).
+// result as one JSON line on stdout) BENCH_SCALE_PROFILE=1 (CPU profiles, see below). Linux only (/proc, 127.0.0.x source addresses).
 // Nothing is pinned: the workers are meant to spread over the cores, and the load generator
 // shares them (on a 2-core machine it competes with the service; its CPU is reported).
 import { spawn } from 'node:child_process';
@@ -31,8 +31,13 @@ const TICKS = 100;
 
 /** Each child at its hard limit of open files, which may be above the soft one it inherits. */
 const RAISED_FILES = 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"';
+/** BENCH_SCALE_PROFILE=1: a CPU profile of every process (cluster workers inherit the flag). */
+const PROFILE =
+  process.env.BENCH_SCALE_PROFILE === '1'
+    ? ['--cpu-prof', `--cpu-prof-dir=${resolve('bench/results/profiles/scale-out')}`]
+    : [];
 const spawnNode = (args, options) =>
-  spawn('/bin/sh', ['-c', RAISED_FILES, process.execPath, ...args], options);
+  spawn('/bin/sh', ['-c', RAISED_FILES, process.execPath, ...PROFILE, ...args], options);
 
 function statFields(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -275,8 +280,17 @@ export async function measureScaleOut({
       await sleep(SPACING_MS);
     }
     agent.destroy();
-    const [warmUp, ...measured] = rows;
     const rssAfter = cluster.map(rssOf);
+    // Closed, then let go: a load process exits on its own (writing its profile, if asked).
+    await gen.close();
+    await Promise.all(
+      gen.workers.map(({ child }) => {
+        const exited = new Promise((done) => child.once('exit', done));
+        child.disconnect();
+        return Promise.race([exited, sleep(5000)]);
+      }),
+    );
+    const [warmUp, ...measured] = rows;
     const sum = (values) => values.reduce((total, value) => total + value, 0);
     return {
       streams,
