@@ -107,6 +107,7 @@ async function startCluster(workers, redisUrl) {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let workerPids = [];
+  const warnings = [];
   const stop = async () => {
     workerPids = [...new Set([...workerPids, ...childrenOf(child.pid)])];
     await stopProcess(child);
@@ -126,9 +127,14 @@ async function startCluster(workers, redisUrl) {
         const listening = [...out.matchAll(/listening on (http:\/\/\S+:\d+)/g)];
         if (listening.length < workers) return;
         clearTimeout(timer);
-        // From here on the logs are drained unread: keeping them would load this process.
+        // From here on only warnings and errors are kept (the first few): a stream the
+        // service ends says why there.
         child.stdout.off('data', watch);
-        child.stdout.resume();
+        child.stdout.on('data', (more) => {
+          if (warnings.length >= 20 || !/"level":[456]0/.test(more)) return;
+          for (const line of more.split('\n'))
+            if (/"level":[456]0/.test(line) && warnings.length < 20) warnings.push(line);
+        });
         ready(listening[0][1]);
       };
       child.stdout.on('data', watch);
@@ -138,7 +144,7 @@ async function startCluster(workers, redisUrl) {
       });
     });
     workerPids = childrenOf(child.pid);
-    return { url, pid: child.pid, workerPids, stop };
+    return { url, pid: child.pid, workerPids, warnings, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -319,6 +325,7 @@ export async function measureScaleOut({
         Object.keys(groups).map((name) => [name, median(measured.map((row) => row.cpuMs[name]))]),
       ),
       pids: { primary: service.pid, workers: service.workerPids, load: groups.load },
+      serviceWarnings: service.warnings,
     };
   } finally {
     for (const cleanup of cleanups.reverse()) {
@@ -337,9 +344,10 @@ const fixed = (value, digits = 0) => (value == null ? '–' : value.toFixed(digi
 export function scaleOutLines(result) {
   const { rss, median: m, cpuPerBroadcastMs: cpu } = result;
   const complete = result.broadcasts.every((row) => row.received === result.streams);
+  const held = result.perWorkerStreams.reduce((sum, share) => sum + share, 0);
   return [
     `scale-out: WORKERS=${result.workers} on one Redis, ${result.streams.toLocaleString('en-US')} streams ` +
-      `(per worker ${result.perWorkerStreams.join(' / ')}) from ${result.loadProcesses} load processes, ` +
+      `(per worker ${result.perWorkerStreams.join(' / ')}, ${held} held) from ${result.loadProcesses} load processes, ` +
       `opened in ${fixed(result.openSeconds, 1)} s; every stream got every broadcast: ${complete ? 'yes' : 'NO'}`,
     `scale-out, broadcast to all (median of ${result.broadcasts.length}): publish → first ${fixed(m.firstMs)} ms, ` +
       `p50 ${fixed(m.p50Ms)} ms, p99 ${fixed(m.p99Ms)} ms, last ${fixed(m.lastMs)} ms ` +
@@ -367,6 +375,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
         `p99 ${fixed(row.p99Ms)} last ${fixed(row.lastMs)} ms; CPU ms ${JSON.stringify(row.cpuMs, (k, v) => (typeof v === 'number' ? Math.round(v) : v))}`,
     );
   }
+  for (const line of result.serviceWarnings) console.error(`service: ${line}`);
   console.log(scaleOutLines(result).join('\n'));
   if (process.env.BENCH_SCALE_JSON === '1') console.log(JSON.stringify(result));
   process.exit(0);
