@@ -1,5 +1,6 @@
 // The benchmark's table and its verdict against the issue's targets, from the results
 // that run.js also writes to bench/results/latest.json.
+import { scaleOutLines } from './scale-out.js';
 
 const fixed = (value, digits = 1) =>
   value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits);
@@ -68,6 +69,7 @@ export function printReport(results) {
     );
   for (const l of durable.latency)
     out(`publish → receipt, ${l.label}: p50 ${fixed(l.p50, 2)} ms, p99 ${fixed(l.p99, 2)} ms`);
+  if (results.scaleOut) scaleOutLines(results.scaleOut).forEach((line) => out(line));
   console.log(lines.join('\n'));
 }
 

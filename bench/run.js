@@ -22,6 +22,7 @@ import {
   usersFor,
 } from './scenarios.js';
 import { printReport } from './report.js';
+import { measureScaleOut } from './scale-out.js';
 
 const list = (value, fallback) => (value ?? fallback).split(',').map(Number);
 const SIZES = list(process.env.BENCH_N, '1000,5000,10000');
@@ -81,6 +82,11 @@ try {
 }
 log('service: durable store');
 results.durable = await measureDurable();
+// BENCH_SCALE=0 skips it (bench/scale-out.js: 40,000 streams over WORKERS=4 on Redis).
+if (process.env.BENCH_SCALE !== '0') {
+  log('service: scale-out');
+  results.scaleOut = await measureScaleOut({ log });
+}
 results.seconds = Math.round((Date.now() - started) / 1000);
 
 mkdirSync('bench/results', { recursive: true });

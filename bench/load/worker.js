@@ -44,13 +44,20 @@ function onEvents(stream, text) {
   }
 }
 
-/** Opens one stream; resolves once its `retry:` has arrived. */
-function openStream(base, userId, lastEventId) {
+/**
+ * Opens one stream; resolves once its `retry:` has arrived. `localAddress` (127.0.0.x): the
+ * source address, each with its own ~28,000 ephemeral ports to one server port.
+ */
+function openStream(base, userId, lastEventId, localAddress) {
   const token = jwt.sign({ sub: userId }, DEV_JWT_SECRET, { algorithm: 'HS256', expiresIn: 7200 });
   const headers = { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' };
   if (lastEventId) headers['Last-Event-ID'] = lastEventId;
   return new Promise((opened, fail) => {
-    const request = http.get(`${base}/notifications/stream`, { agent: false, headers });
+    const request = http.get(`${base}/notifications/stream`, {
+      agent: false,
+      headers,
+      localAddress,
+    });
     const stream = streams.get(userId) ?? { userId, lastId: lastEventId ?? null };
     stream.request = request;
     stream.ended = false;
@@ -87,12 +94,12 @@ function openStream(base, userId, lastEventId) {
   });
 }
 
-async function openAll(base, users) {
+async function openAll(base, users, localAddress) {
   let next = 0;
   const IN_FLIGHT = 64;
   await Promise.all(
     Array.from({ length: IN_FLIGHT }, async () => {
-      while (next < users.length) await openStream(base, users[next++]);
+      while (next < users.length) await openStream(base, users[next++], null, localAddress);
     }),
   );
 }
@@ -108,7 +115,8 @@ async function closeAll() {
 }
 
 const commands = {
-  open: ({ base, users }) => openAll(base, users).then(() => ({ streams: streams.size })),
+  open: ({ base, users, localAddress }) =>
+    openAll(base, users, localAddress).then(() => ({ streams: streams.size })),
   record: ({ samples }) => resetRecording(samples),
   report: () => {
     const { deliveries, first, last, perEvent, samples } = recording;
