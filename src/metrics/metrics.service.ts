@@ -139,6 +139,13 @@ export class MetricsService {
     labelNames: ['backend', 'operation'] as const,
     registers: [this.registry],
   });
+  /** _count: commits, _sum: appends they held (the embedded store's group commit). */
+  readonly appendsPerCommit = new Histogram({
+    name: `${PREFIX}store_appends_per_commit`,
+    help: 'Publish requests whose notifications one SQLite transaction committed together',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    registers: [this.registry],
+  });
 
   constructor(config: AppConfig) {
     this.backend = config.redisUrl ? 'redis' : 'sqlite';
