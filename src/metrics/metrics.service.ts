@@ -139,10 +139,10 @@ export class MetricsService {
     labelNames: ['backend', 'operation'] as const,
     registers: [this.registry],
   });
-  /** _count: commits, _sum: appends they held (the embedded store's group commit). */
+  /** _count: commits, _sum: appends they held (group commit: SQLite transactions, Redis pipelines). */
   readonly appendsPerCommit = new Histogram({
     name: `${PREFIX}store_appends_per_commit`,
-    help: 'Publish requests whose notifications one SQLite transaction committed together',
+    help: 'Appends (publish requests) written together: in one SQLite transaction, or one Redis pipeline',
     buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
     registers: [this.registry],
   });

@@ -25,7 +25,9 @@ describe('GroupCommit', () => {
     commit = new GroupCommit(db, (writes) => batches.push(writes));
   });
 
-  afterEach(() => db.close());
+  afterEach(() => {
+    db.close();
+  });
 
   it('runs the writes submitted together in one transaction, settling none before its commit', async () => {
     const settled: string[] = [];
