@@ -1,5 +1,5 @@
 // The durable store's cost, apart from fan-out: targeted publishes stored and delivered per
-// second (SQLite), and publish → receipt latency on one instance (SQLite, Redis) and from
+// second (SQLite, Redis), and publish → receipt latency on one instance (SQLite, Redis) and from
 // one instance to another through Redis. The built service (dist/) runs as child
 // processes; the streams are raw HTTP clients in this process. Part of `npm run bench`;
 // alone: `npm run build && node bench/durable.js`.
@@ -10,6 +10,11 @@ import { devToken, openBlocks, postJson, startService } from './support.js';
 const THROUGHPUT_STREAMS = Number(process.env.THROUGHPUT_STREAMS ?? 100);
 const THROUGHPUT_NOTIFICATIONS = Number(process.env.THROUGHPUT_NOTIFICATIONS ?? 3000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
+
+// DURABLE_PROFILE=1: a CPU profile of each service in bench/results/profiles (where a publish's time goes).
+const nodeArgs = process.env.DURABLE_PROFILE
+  ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles']
+  : [];
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 const service = devToken('bench-service', ['service']);
@@ -32,7 +37,7 @@ const post = (url, body) =>
 const percentile = (sorted, p) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-async function throughput(url) {
+export async function throughput(url) {
   let delivered = 0;
   let allDelivered;
   const finished = new Promise((done) => (allDelivered = done));
@@ -71,7 +76,7 @@ async function throughput(url) {
 }
 
 /** A redis-server on a free port, persistence off; null when none is installed. */
-async function startRedis() {
+export async function startRedis() {
   const probe = http.createServer();
   await new Promise((ready) => probe.listen(0, '127.0.0.1', ready));
   const { port } = probe.address();
@@ -115,16 +120,18 @@ const printLatency = ({ label, p50, p99, rounds }) =>
     `publish → receipt, ${label} (${rounds} one at a time, 100 streams open): p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms`,
   );
 
+const printThroughput = (store, tp) =>
+  console.log(
+    `targeted publishes stored (${store}) and delivered to ${tp.streams} streams: ${tp.notifications} in ${tp.seconds.toFixed(2)} s = ${Math.round(tp.perSecond)}/s (${tp.concurrency} requests in flight)`,
+  );
+
 /** Runs every measurement of this file; resolves with the figures (printed as they come). */
 export async function measureDurable() {
   const results = { latency: [] };
-  const single = await startService();
+  const single = await startService({}, nodeArgs);
   try {
-    const tp = await throughput(single.url);
-    console.log(
-      `targeted publishes stored (SQLite) and delivered to ${tp.streams} streams: ${tp.notifications} in ${tp.seconds.toFixed(2)} s = ${Math.round(tp.perSecond)}/s (${tp.concurrency} requests in flight)`,
-    );
-    results.storedAndDelivered = tp;
+    results.storedAndDelivered = await throughput(single.url);
+    printThroughput('SQLite', results.storedAndDelivered);
     results.latency.push(await latency(single.url, single.url, 'one instance, SQLite'));
     printLatency(results.latency.at(-1));
   } finally {
@@ -136,10 +143,12 @@ export async function measureDurable() {
     return results;
   }
   const [a, b] = await Promise.all([
-    startService({ REDIS_URL: redis.url }),
-    startService({ REDIS_URL: redis.url }),
+    startService({ REDIS_URL: redis.url }, nodeArgs),
+    startService({ REDIS_URL: redis.url }, nodeArgs),
   ]);
   try {
+    results.storedAndDeliveredRedis = await throughput(a.url);
+    printThroughput('Redis', results.storedAndDeliveredRedis);
     results.latency.push(await latency(a.url, a.url, 'one instance, Redis'));
     printLatency(results.latency.at(-1));
     results.latency.push(await latency(a.url, b.url, 'instance A → instance B, Redis'));

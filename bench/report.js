@@ -62,11 +62,14 @@ export function printReport(results) {
       `missing after resume ${slow.missingAfterResume}, duplicates ${slow.duplicatesAfterResume}, ` +
       `others' p99 ${fixed(slow.othersP99Ms.baseline)} → ${fixed(slow.othersP99Ms.withSlowConsumer)} ms (${fixed(slow.p99Change * 100)} %)`,
   );
-  const stored = durable.storedAndDelivered;
-  if (stored)
-    out(
-      `durable store: ${thousands(stored.perSecond)} targeted notifications stored (SQLite) and delivered per second (${stored.concurrency} requests in flight, one recipient each)`,
-    );
+  for (const [store, stored] of [
+    ['SQLite', durable.storedAndDelivered],
+    ['Redis', durable.storedAndDeliveredRedis],
+  ])
+    if (stored)
+      out(
+        `durable store: ${thousands(stored.perSecond)} targeted notifications stored (${store}) and delivered per second (${stored.concurrency} requests in flight, one recipient each)`,
+      );
   for (const l of durable.latency)
     out(`publish → receipt, ${l.label}: p50 ${fixed(l.p50, 2)} ms, p99 ${fixed(l.p99, 2)} ms`);
   if (results.scaleOut) scaleOutLines(results.scaleOut).forEach((line) => out(line));
@@ -110,6 +113,19 @@ export function targets(results) {
     leaks.length ? `changed: ${leaks.join(', ')}` : `heap ${fixed(heapDeltaMB, 2)} MB`,
     leaks.length === 0 && Math.abs(heapDeltaMB) <= 5,
   );
+  const durable = results.durable ?? {};
+  for (const [store, key, goal] of [
+    ['embedded store', 'storedAndDelivered', 5000],
+    ['Redis', 'storedAndDeliveredRedis', 3000],
+  ]) {
+    const perSecond = durable[key]?.perSecond;
+    if (perSecond !== undefined)
+      add(
+        `single-recipient publishes stored and delivered (${store}) ≥ ${thousands(goal)}/s`,
+        `${thousands(perSecond)}/s`,
+        perSecond >= goal,
+      );
+  }
   const slow = results.slowConsumer;
   add(
     "slow consumer: dropped, nothing lost, others' p99 within 20 %",

@@ -139,6 +139,13 @@ export class MetricsService {
     labelNames: ['backend', 'operation'] as const,
     registers: [this.registry],
   });
+  /** _count: commits, _sum: appends they held (group commit: SQLite transactions, Redis pipelines). */
+  readonly appendsPerCommit = new Histogram({
+    name: `${PREFIX}store_appends_per_commit`,
+    help: 'Appends (publish requests) written together: in one SQLite transaction, or one Redis pipeline',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    registers: [this.registry],
+  });
 
   constructor(config: AppConfig) {
     this.backend = config.redisUrl ? 'redis' : 'sqlite';

@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { AppConfig } from '../config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { PresenceState } from '../presence/presence-state.js';
 import { TicketStore } from '../tickets/ticket-store.js';
 import { DocumentStore } from './document-store.js';
@@ -66,7 +67,15 @@ function onCommands<T>(
 const redis = ({ retentionMs }: AppConfig): Provider[] => [
   RedisConnections,
   { provide: LiveFeed, useClass: RedisLiveFeed },
-  onCommands(NotificationStore, (c) => new RedisNotificationStore(c, { keyPrefix: KEY_PREFIX })),
+  {
+    provide: NotificationStore,
+    inject: [RedisConnections, { token: MetricsService, optional: true }],
+    useFactory: ({ commands }: RedisConnections, metrics?: MetricsService) =>
+      new RedisNotificationStore(commands, {
+        keyPrefix: KEY_PREFIX,
+        onBatch: (appends) => metrics?.appendsPerCommit.observe(appends),
+      }),
+  },
   onCommands(PreferenceStore, (c) => new RedisPreferenceStore(c, { keyPrefix: KEY_PREFIX })),
   onCommands(
     DocumentStore,

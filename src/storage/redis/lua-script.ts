@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 
 type Argument = string | number;
+
+/** NOSCRIPT means nothing ran, so running the text instead cannot apply anything twice. */
+export const isNoScript = (error: unknown): boolean =>
+  error instanceof Error && error.message.startsWith('NOSCRIPT');
 
 /**
  * A Lua script run by its SHA1, so that its text crosses the wire only when Redis does
@@ -19,9 +23,13 @@ export class LuaScript {
     try {
       return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (error) {
-      // NOSCRIPT means nothing ran, so running the text instead cannot apply anything twice.
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      if (!isNoScript(error)) throw error;
       return redis.eval(this.source, keys.length, ...keys, ...args);
     }
+  }
+
+  /** Queues a run by SHA1 on `pipeline`; a NOSCRIPT answer is for the caller to run again with {@link run}. */
+  queue(pipeline: ChainableCommander, keys: readonly string[], args: readonly Argument[]): void {
+    pipeline.evalsha(this.sha, keys.length, ...keys, ...args);
   }
 }

@@ -15,6 +15,7 @@ import {
 } from '../notification-store.js';
 import { currentRequestWrites } from '../request-writes.js';
 import type { LuaScript } from './lua-script.js';
+import { ScriptBatcher } from './script-batcher.js';
 import { channelsUnder, type RedisChannels } from './redis-channels.js';
 import {
   APPEND,
@@ -37,6 +38,8 @@ export interface RedisNotificationStoreOptions {
    * `<keyPrefix>notifications:`, and publishes on the channels under it (redis-channels.ts).
    */
   keyPrefix: string;
+  /** Told the number of appends of every pipeline sent (script-batcher.ts): a metric. */
+  onBatch?: (appends: number) => void;
 }
 
 /** How many notifications one prune step may take as old; bounds how long Redis is busy. */
@@ -55,6 +58,8 @@ export class RedisNotificationStore extends NotificationStore {
   /** Where an append made by a request that may run again is recorded (request-writes.ts). */
   private readonly writesNamespace: string;
   private readonly channels: RedisChannels;
+  /** Concurrent appends go to Redis as one pipeline. */
+  private readonly appends: ScriptBatcher;
 
   constructor(
     private readonly redis: Redis,
@@ -64,6 +69,7 @@ export class RedisNotificationStore extends NotificationStore {
     this.namespace = `${options.keyPrefix}notifications:`;
     this.writesNamespace = `${options.keyPrefix}request-writes:`;
     this.channels = channelsUnder(options.keyPrefix);
+    this.appends = new ScriptBatcher(redis, options.onBatch);
   }
 
   async append(drafts: readonly NotificationDraft[]): Promise<Notification[]> {
@@ -79,14 +85,18 @@ export class RedisNotificationStore extends NotificationStore {
       tails[i],
     ]);
     const writes = currentRequestWrites();
-    const stored = (await this.run(
+    const stored = (await this.appends.run(
       APPEND,
-      this.channels.notifications,
-      createdAt.getTime(),
-      newEpoch(),
-      writes ? `${this.writesNamespace}${writes.next('notifications.append')}` : '',
-      writes?.ttlMs ?? 0,
-      ...args,
+      [],
+      [
+        this.namespace,
+        this.channels.notifications,
+        createdAt.getTime(),
+        newEpoch(),
+        writes ? `${this.writesNamespace}${writes.next('notifications.append')}` : '',
+        writes?.ttlMs ?? 0,
+        ...args,
+      ],
     )) as string[];
     return stored.map((json) => JSON.parse(json) as Notification);
   }

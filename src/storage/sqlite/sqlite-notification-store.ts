@@ -59,18 +59,18 @@ export class SqliteNotificationStore extends NotificationStore {
     this.statements = prepare(database);
   }
 
-  async append(drafts: readonly NotificationDraft[]): Promise<Notification[]> {
-    const stored = await this.write(drafts);
-    this.feed.notificationsAppended(stored);
-    return stored;
-  }
-
-  private write(drafts: readonly NotificationDraft[]): Promise<Notification[]> {
-    return settle(() => {
-      const createdAt = new Date().toISOString();
-      const insert = this.database.db.transaction(() =>
-        drafts.map((draft) => {
-          this.statements.recordType.run({ type: draft.type });
+  /**
+   * Joins the next group commit (group-commit.ts): resolves once the transaction holding
+   * these drafts committed, after the feed got them, so that feed order is cursor order.
+   */
+  append(drafts: readonly NotificationDraft[]): Promise<Notification[]> {
+    return this.database.groupCommit.submit(
+      () => {
+        const createdAt = new Date().toISOString();
+        for (const type of new Set(drafts.map((draft) => draft.type))) {
+          this.statements.recordType.run({ type });
+        }
+        return drafts.map((draft) => {
           const { lastInsertRowid } = this.statements.insert.run({
             recipient: draft.recipient,
             actor: draft.actorId,
@@ -81,10 +81,10 @@ export class SqliteNotificationStore extends NotificationStore {
             createdAt,
           });
           return toNotification(Number(lastInsertRowid), draft, createdAt);
-        }),
-      );
-      return insert();
-    });
+        });
+      },
+      (stored) => this.feed.notificationsAppended(stored),
+    );
   }
 
   readAfter(userId: string, cursor: string, limit: number): Promise<Notification[]> {
