@@ -100,8 +100,9 @@ export class MetricsService {
     registers: [this.registry],
   });
   /**
-   * Every instance hears every notification: `routed="false"` counts those this one skipped
-   * unparsed (no stream here for the recipient), `routed="true"` those it routed.
+   * What the feed brought: `routed="true"` counts the notifications this instance routed,
+   * `routed="false"` those it skipped unparsed (no stream here for the recipient: the first
+   * of a type or of a history, which every instance hears, or a user's last stream closed).
    */
   readonly fed = new Counter({
     name: `${PREFIX}feed_notifications_total`,

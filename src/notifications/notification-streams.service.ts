@@ -69,6 +69,7 @@ export class NotificationStreamsService {
   private openWindow(userId: string, heard: Promise<void>, lastEventId: string | null): Window {
     const since = lastEventId === null ? this.store.latestCursor(userId) : null;
     // Awaited in start, unless the stream closed before: no unhandled rejection then.
+    heard.catch(() => undefined);
     since?.catch(() => undefined);
     return { heard, since };
   }

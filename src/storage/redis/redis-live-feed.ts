@@ -97,11 +97,6 @@ export class RedisLiveFeed extends LiveFeed implements OnApplicationShutdown {
     this.redis.subscriber.unsubscribe(userChannel(CHANNELS, userId)).catch(() => undefined);
   }
 
-  /** Users whose channel this instance subscribes to, for leak checks. */
-  get followedUsers(): number {
-    return this.followed.size;
-  }
-
   private async onReady(): Promise<void> {
     if (this.stopped || this.subscribers.length === 0) return;
     try {
