@@ -29,8 +29,11 @@ export class MutedTypes {
 
   constructor(private readonly store: PreferenceStore) {}
 
-  /** A stream of `userId` opens: their set is read now unless it is known already. */
-  retain(userId: string): void {
+  /**
+   * A stream of `userId` opens: their set is read unless it is known already, once
+   * `heard` resolves (the feed brings the user's changes from then on).
+   */
+  retain(userId: string, heard: Promise<void> | null = null): void {
     const entry = this.entries.get(userId);
     if (!entry) {
       const fresh: Entry = {
@@ -43,11 +46,11 @@ export class MutedTypes {
       };
       this.entries.set(userId, fresh);
       this.muting += 1;
-      this.load(userId, fresh);
+      this.load(userId, fresh, heard);
       return;
     }
     entry.streams += 1;
-    if (entry.failed) this.load(userId, entry);
+    if (entry.failed) this.load(userId, entry, heard);
   }
 
   /** A stream of `userId` closed; their last one forgets the set. */
@@ -117,9 +120,12 @@ export class MutedTypes {
     return this.entries.size;
   }
 
-  private load(userId: string, entry: Entry): void {
+  private load(userId: string, entry: Entry, heard: Promise<void> | null): void {
     entry.failed = false;
-    entry.loaded = this.store.mutedTypes(userId).then(
+    const read = heard
+      ? heard.then(() => this.store.mutedTypes(userId))
+      : this.store.mutedTypes(userId);
+    entry.loaded = read.then(
       (muted) => {
         // A change the feed brought while the store was read is the newer one.
         if (entry.muted === null) this.settle(userId, entry, muted);

@@ -4,6 +4,7 @@ import type { Observable } from 'rxjs';
 import type { AuthUser } from '../auth/auth-user.js';
 import { cursorEpoch, splitCursor } from '../cursor.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { LiveFeed } from '../storage/live-feed.js';
 import { NotificationStore } from '../storage/notification-store.js';
 import type { ResetReason, ResumableStream } from '../streaming/resumable-stream.js';
 import { StreamHub } from '../streaming/stream-hub.js';
@@ -32,23 +33,45 @@ export class NotificationStreamsService {
     // Types and preferences (issue 13): see notification-types.ts and muted-types.ts.
     private readonly types: NotificationTypes,
     private readonly muted: MutedTypes,
+    private readonly feed: LiveFeed,
   ) {}
 
   /** `lastEventId`: the client's cursor (Last-Event-ID), or null for a fresh stream. */
   open(user: AuthUser, response: Response, lastEventId: string | null): Observable<never> {
+    let window: Window | null = null;
     return this.hub.open(this.hub.users, user.id, {
       user,
       response,
       lastEventId,
-      // The user's muted types are read before anything is delivered to the stream: what
-      // comes meanwhile waits for them.
-      onRegistered: (stream) => this.muted.retain(stream.userId),
-      onOpen: (stream) => void stream.inTurn(() => this.start(stream, lastEventId)),
+      onRegistered: ({ userId }) => {
+        // This instance may not hear the user yet (see LiveFeed.follow): what is
+        // published until it does is read from the store (see start).
+        const heard = this.feed.follow(userId);
+        if (heard) window = this.openWindow(userId, heard, lastEventId);
+        // The user's muted types are read once they are heard, before anything is
+        // delivered to the stream: what comes meanwhile waits for them.
+        this.muted.retain(userId, heard);
+      },
+      onOpen: (stream) => void stream.inTurn(() => this.start(stream, lastEventId, window)),
       onClose: (stream) => {
         this.unread.forget(stream.userId);
         this.muted.release(stream.userId);
+        this.feed.unfollow(stream.userId);
       },
     }).served;
+  }
+
+  /**
+   * A stream opens before this instance hears its user. A fresh one must still get what
+   * is published from now on (its client may see the stream open and publish): the user's
+   * newest cursor is read now, and what comes after it is replayed once they are heard.
+   */
+  private openWindow(userId: string, heard: Promise<void>, lastEventId: string | null): Window {
+    const since = lastEventId === null ? this.store.latestCursor(userId) : null;
+    // Awaited in start, unless the stream closed before: no unhandled rejection then.
+    heard.catch(() => undefined);
+    since?.catch(() => undefined);
+    return { heard, since };
   }
 
   /**
@@ -119,8 +142,14 @@ export class NotificationStreamsService {
     await this.replayAfter(stream, lost);
   }
 
-  private async start(stream: ResumableStream, lastEventId: string | null): Promise<void> {
+  private async start(
+    stream: ResumableStream,
+    lastEventId: string | null,
+    window: Window | null,
+  ): Promise<void> {
     try {
+      // Before the count and the replay, so that what they miss comes live.
+      await window?.heard;
       const reset = lastEventId === null ? null : await this.resetFor(stream.userId, lastEventId);
       await this.muted.ready(stream.userId);
       const unread = await this.unread.current(stream.userId);
@@ -132,7 +161,8 @@ export class NotificationStreamsService {
       }
       stream.write(this.types.frameForStart(stream));
       stream.write(unreadFrame(unread.count));
-      if (lastEventId === null) stream.goLive();
+      if (window?.since) await this.replayAfter(stream, (await window.since) ?? '0');
+      else if (lastEventId === null) stream.goLive();
       else if (reset) stream.goLive({ fromScratch: true });
       else await this.replayAfter(stream, lastEventId);
     } catch (error) {
@@ -167,4 +197,11 @@ export class NotificationStreamsService {
       (page) => this.metrics.replayed.inc(page.length),
     );
   }
+}
+
+/** A stream's wait for its user to be heard here (see NotificationStreamsService.open). */
+interface Window {
+  heard: Promise<void>;
+  /** A fresh stream's start in the store: the user's newest cursor as it opened (null: none). */
+  since: Promise<string | null> | null;
 }

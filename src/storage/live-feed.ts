@@ -20,7 +20,7 @@ export interface FedNotification {
 
 /** What an instance does with what the feed brings it; each subscriber takes what it needs. */
 export interface LiveFeedHandlers {
-  /** A stored notification: every one, whoever it is for (see {@link FedNotification}). */
+  /** A stored notification: every broadcast, every one of a followed user, maybe others. */
   notification?(fed: FedNotification): void;
   /** A user's read state changed somewhere: their unread counts must be refreshed. */
   read?(userId: string): void;
@@ -35,7 +35,8 @@ export interface LiveFeedHandlers {
 /**
  * What the stores' writes bring to every instance (this one included): stored
  * notifications and timeline events, in cursor order and once per instance, and read
- * state and preference changes. This port only subscribes; nothing publishes through it.
+ * state and preference changes; of a user, to the instances that {@link follow} them
+ * (and may to others). This port only subscribes; nothing publishes through it.
  *
  * The writes publish themselves: {@link NotificationStore.append},
  * {@link TimelineStore.append}, the read and archive marks and
@@ -53,6 +54,20 @@ export abstract class LiveFeed {
   subscribe(handlers: LiveFeedHandlers): void {
     this.subscribers.push(handlers);
   }
+
+  /**
+   * A stream of `userId` opens here: the feed brings this instance the user's
+   * notifications, read marks and preference changes until as many {@link unfollow}
+   * calls. Returns null when they are heard already; else a promise that resolves once
+   * they are (what is published before that is not brought: a stream replays it from the
+   * store), or rejects when that could not be done in time. This feed hears everything.
+   */
+  follow(_userId: string): Promise<void> | null {
+    return null;
+  }
+
+  /** A stream of `userId` that {@link follow}ed closed. */
+  unfollow(_userId: string): void {}
 
   protected emit<K extends keyof LiveFeedHandlers>(
     name: K,

@@ -10,9 +10,12 @@ import { draft } from '../support/drafts.js';
 import { RequestWrites, runAsRequest } from '../../src/storage/request-writes.js';
 import { RedisPreferenceStore } from '../../src/storage/redis/redis-preference-store.js';
 import {
+  channelsUnder,
   decodeNotificationMessage,
   decodePreferencesMessage,
   encodeNotificationMessage,
+  READ_MESSAGE,
+  userChannel,
 } from '../../src/storage/redis/redis-channels.js';
 import { describeWithRedis, RedisServer } from '../support/redis.js';
 import { sleep } from '../support/wait.js';
@@ -147,18 +150,20 @@ describeWithRedis('Redis stores', () => {
       await close();
     });
 
-    it('publishes every appended notification on the channel, in cursor order, as stored', async () => {
+    it('publishes every appended notification on its channel, in cursor order, as stored', async () => {
       const opened = await namespace();
       close = opened.close;
       const { keyPrefix } = opened;
-      const channel = `${keyPrefix}notifications`;
+      const channels = channelsUnder(keyPrefix);
       const subscriber = await connect(url, { enableOfflineQueue: true });
       connections.push(subscriber);
-      const messages: string[] = [];
-      subscriber.on('message', (from: string, message: string) => {
-        if (from === channel) messages.push(message);
-      });
-      await subscriber.subscribe(channel);
+      const heard: { from: string; message: string }[] = [];
+      subscriber.on('message', (from: string, message: string) => heard.push({ from, message }));
+      await subscriber.subscribe(
+        channels.notifications,
+        userChannel(channels, 'alice'),
+        userChannel(channels, 'bob'),
+      );
 
       const instances = [opened.redis, await connect(url), await connect(url)].map((redis) => {
         connections.push(redis);
@@ -170,18 +175,32 @@ describeWithRedis('Redis stores', () => {
         ),
       );
       const stored = batches.flat().sort((a, b) => (isAfter(a.id, b.id) ? 1 : -1));
-      // One message per append, each notification with its header (redis-channels.ts).
-      while (messages.length < batches.length) await sleep(10);
-      const fed = messages.flatMap((message) => decodeNotificationMessage(message));
-
+      // Each run of one channel's notifications is one message, each with its header
+      // (redis-channels.ts); one subscriber of all three channels hears them in cursor order.
+      const decoded = () =>
+        heard.flatMap(({ from, message }) =>
+          decodeNotificationMessage(message).map((fed) => ({ from, fed })),
+        );
+      while (decoded().length < stored.length) await sleep(10);
+      const fed = decoded().map(({ fed }) => fed);
+      const messages = heard.map(({ message }) => message);
+      // Broadcasts, and the first of the history (the first of its type too), on the shared
+      // channel; the others on their recipient's.
+      expect(decoded().map(({ from }) => from)).toEqual(
+        stored.map((n, i) =>
+          n.recipient === BROADCAST || i === 0
+            ? channels.notifications
+            : userChannel(channels, n.recipient),
+        ),
+      );
+      expect(messages.join('\n')).toBe(
+        encodeNotificationMessage(
+          fed.map((n) => ({ notification: n.notification(), json: n.json })),
+        ),
+      );
       expect(fed.map((n) => n.json)).toEqual(stored.map((n) => JSON.stringify(n)));
       expect(fed.map((n) => [n.id, n.type, n.recipient])).toEqual(
         stored.map((n) => [n.id, n.type, n.recipient]),
-      );
-      expect(messages[0]).toBe(
-        encodeNotificationMessage(
-          fed.slice(0, 3).map((n) => ({ notification: n.notification(), json: n.json })),
-        ),
       );
       expect(Object.keys(fed[0].notification())).toEqual(WIRE_ORDER);
       const forBob = fed.filter((n) => ['bob', BROADCAST].includes(n.recipient)).map((n) => n.json);
@@ -189,18 +208,19 @@ describeWithRedis('Redis stores', () => {
       expect(replayed.map((notification) => JSON.stringify(notification))).toEqual(forBob);
     });
 
-    it('publishes the user on the reads channel from the read marks themselves', async () => {
+    it("publishes `read` on the user's channel from the read marks themselves", async () => {
       const opened = await namespace();
       close = opened.close;
+      const channels = channelsUnder(opened.keyPrefix);
       const { keyPrefix } = opened;
-      const channel = `${keyPrefix}reads`;
       const subscriber = await connect(url, { enableOfflineQueue: true });
       connections.push(subscriber);
       const messages: string[] = [];
       subscriber.on('message', (from: string, message: string) => {
-        if (from === channel) messages.push(message);
+        if (from !== channels.notifications) messages.push(`${from}: ${message}`);
       });
-      await subscriber.subscribe(channel);
+      const users = ['alice', 'bob', 'carol'];
+      await subscriber.subscribe(...users.map((user) => userChannel(channels, user)));
 
       const store = new RedisNotificationStore(opened.redis, { keyPrefix });
       const [forAlice] = await store.append([draft('alice')]);
@@ -210,14 +230,16 @@ describeWithRedis('Redis stores', () => {
       while (messages.length < 2) await new Promise((r) => setTimeout(r, 10));
       await new Promise((r) => setTimeout(r, 50));
 
-      expect(messages).toEqual(['alice', 'carol']);
+      expect(messages).toEqual(
+        ['alice', 'carol'].map((user) => `${userChannel(channels, user)}: ${READ_MESSAGE}`),
+      );
     });
 
-    it('publishes the user and their muted types on the preferences channel from the change itself', async () => {
+    it("publishes the user and their muted types on the user's channel from the change itself", async () => {
       const opened = await namespace();
       close = opened.close;
       const { keyPrefix } = opened;
-      const channel = `${keyPrefix}preferences`;
+      const channel = userChannel(channelsUnder(keyPrefix), 'dävé');
       const subscriber = await connect(url, { enableOfflineQueue: true });
       connections.push(subscriber);
       const messages: string[] = [];

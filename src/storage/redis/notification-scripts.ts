@@ -188,8 +188,9 @@ const script = (body: string) => new LuaScript(`${PRELUDE}\n${body}`);
  * of that JSON here, so what is stored and published is byte for byte the notification's
  * JSON.stringify, without a JSON encoder in Lua. Returns the JSON of each notification
  * stored; when the record key holds the notifications of the same append by an earlier
- * run of the request, stores nothing and returns those. Publishes them in one message,
- * each with a header of cursor, type and recipient in front of that JSON (redis-channels.ts).
+ * run of the request, stores nothing and returns those. Publishes each with a header of
+ * cursor, type and recipient in front of that JSON, on its recipient's channel (channel,
+ * ':' and the user: userChannel in redis-channels.ts) or on the shared channel (channel).
  */
 export const APPEND = script(`
 local channel, createdAt = ARGV[2], ARGV[3]
@@ -199,7 +200,8 @@ if record ~= '' then
   if #earlier > 0 then return earlier end
 end
 local count = (#ARGV - 6) / 5
-if redis.call('HSETNX', HISTORY, 'epoch', ARGV[4]) == 1 then
+local startsHistory = redis.call('HSETNX', HISTORY, 'epoch', ARGV[4]) == 1
+if startsHistory then
   -- Data of a version without epochs goes on under the new epoch, from its sequence.
   local legacy = redis.call('GET', namespace .. 'seq')
   if legacy then
@@ -209,7 +211,14 @@ if redis.call('HSETNX', HISTORY, 'epoch', ARGV[4]) == 1 then
 end
 local epoch = currentEpoch()
 local last = redis.call('HINCRBY', HISTORY, 'seq', count)
-local stored, published = {}, {}
+local stored = {}
+-- Each run of consecutive notifications for one channel goes out as one message, in
+-- cursor order: an instance subscribed to several channels hears cursors in order.
+local run, runChannel = {}, nil
+local function flush()
+  if runChannel then redis.call('PUBLISH', runChannel, table.concat(run, '\\n')) end
+  run = {}
+end
 for i = 1, count do
   local at = 6 + (i - 1) * 5
   local recipient, hasActor, actor = ARGV[at + 1], ARGV[at + 2] == '1', ARGV[at + 3]
@@ -219,7 +228,7 @@ for i = 1, count do
   local key = notificationKey(id)
   redis.call('HSET', key, 'json', wire, 'recipient', recipient, 'type', type)
   if hasActor then redis.call('HSET', key, 'actor', actor) end
-  redis.call('SADD', TYPES, type)
+  local newType = redis.call('SADD', TYPES, type) == 1
   redis.call('ZADD', IDS, id, id)
   redis.call('ZADD', CREATED, createdAt, id)
   if recipient == BROADCAST then
@@ -234,13 +243,20 @@ for i = 1, count do
     redis.call('ZADD', targetedKey(recipient), id, id)
     redis.call('ZADD', targetedOfTypeKey(type, recipient), id, id)
   end
+  -- On the recipient's channel, heard only where they have a stream; on the shared one
+  -- what every instance must hear: a broadcast, a history's first, a type's first.
+  local to = channel .. ':' .. recipient
+  if recipient == BROADCAST or newType or (startsHistory and i == 1) then to = channel end
+  if to ~= runChannel then
+    flush()
+    runChannel = to
+  end
   -- Header first, so that an instance without the recipient's streams skips it unparsed.
-  published[i] = cursorOf(id, epoch) .. '\\n' .. type .. '\\n' .. cjson.encode(recipient) .. '\\n' .. wire
+  run[#run + 1] = cursorOf(id, epoch) .. '\\n' .. type .. '\\n' .. cjson.encode(recipient) .. '\\n' .. wire
   stored[i] = wire
   if record ~= '' then redis.call('RPUSH', record, wire) end
 end
--- One message for the whole append: every instance wakes once per request, not per recipient.
-redis.call('PUBLISH', channel, table.concat(published, '\\n'))
+flush()
 if record ~= '' then redis.call('PEXPIRE', record, recordTtl) end
 return stored
 `);
@@ -399,19 +415,19 @@ return { count, last == 0 and '0' or cursorOf(decimal(last), currentEpoch()) }
 `);
 
 /**
- * ARGV: namespace, user, id, its epoch, reads channel. Returns 1 and publishes the user on
- * the reads channel, or returns 0 when the user cannot see that id.
+ * ARGV: namespace, user, id, its epoch, user's channel. Returns 1 and publishes `read` on
+ * the user's channel, or returns 0 when the user cannot see that id.
  */
 export const MARK_READ = script(`
 if not changeable() then return 0 end
 markRead(ARGV[2], ARGV[3])
-redis.call('PUBLISH', ARGV[5], ARGV[2])
+redis.call('PUBLISH', ARGV[5], 'read')
 return 1
 `);
 
 /**
- * ARGV: namespace, user, id, its epoch, reads channel. Returns 1 and publishes the user on
- * the reads channel, or returns 0 when the user cannot see that id.
+ * ARGV: namespace, user, id, its epoch, user's channel. Returns 1 and publishes `read` on
+ * the user's channel, or returns 0 when the user cannot see that id.
  */
 export const MARK_UNREAD = script(`
 if not changeable() then return 0 end
@@ -422,13 +438,13 @@ else
   redis.call('ZADD', unreadKey(user), id, id)
   noteState(user, id)
 end
-redis.call('PUBLISH', channel, user)
+redis.call('PUBLISH', channel, 'read')
 return 1
 `);
 
 /**
- * ARGV: namespace, user, id, its epoch, reads channel, '1' to archive (and mark read) or
- * '0' to unarchive. Returns 1 and publishes the user on the reads channel, or returns 0
+ * ARGV: namespace, user, id, its epoch, user's channel, '1' to archive (and mark read) or
+ * '0' to unarchive. Returns 1 and publishes `read` on the user's channel, or returns 0
  * when the user cannot see that id.
  */
 export const SET_ARCHIVED = script(`
@@ -441,13 +457,13 @@ if ARGV[6] == '1' then
 else
   redis.call('ZREM', archivedKey(user), id)
 end
-redis.call('PUBLISH', ARGV[5], user)
+redis.call('PUBLISH', ARGV[5], 'read')
 return 1
 `);
 
 /**
- * ARGV: namespace, user, reads channel. Everything issued so far is read, also what was
- * marked unread; publishes the user on the reads channel.
+ * ARGV: namespace, user, user's channel. Everything issued so far is read, also what was
+ * marked unread; publishes `read` on the user's channel.
  */
 export const MARK_ALL_READ = script(`
 local user, channel = ARGV[2], ARGV[3]
@@ -457,7 +473,7 @@ redis.call('SET', key, decimal(through))
 redis.call('ZREMRANGEBYSCORE', readKey(user), '-inf', decimal(through))
 redis.call('DEL', unreadKey(user))
 noteState(user, decimal(through))
-redis.call('PUBLISH', channel, user)
+redis.call('PUBLISH', channel, 'read')
 `);
 
 /**

@@ -6,17 +6,26 @@ import { KEY_PREFIX } from './redis-connections.js';
 
 /**
  * Every Redis channel of the service, and the format of its messages. Each message is
- * published by a Lua script in the same atomic step as the write it announces (so every
- * instance hears a channel in the order of the writes), and each instance subscribes
- * once, on its subscriber connection (redis-live-feed.ts, redis-presence-state.ts).
+ * published by a Lua script in the same atomic step as the write it announces, so that
+ * every instance hears the channels it subscribes to in the order of the writes (Redis
+ * delivers one subscriber's messages in publish order, whatever their channels).
  *
- * | channel         | published by                            | message                                  |
- * | --------------- | --------------------------------------- | ---------------------------------------- |
- * | `notifications` | notification append (notification-scripts.ts) | per notification of the append, joined by `\n`: `<cursor>\n<type>\n<recipient as a JSON string>\n<wire JSON, as stored>` |
- * | `timelines`     | timeline append (redis-timeline-store.ts) | `<workflowId>\n<cursor>\n<{"type","data"} JSON>` |
- * | `reads`         | mark read, mark all read (notification-scripts.ts) | the user id                  |
- * | `preferences`   | preference change (redis-preference-store.ts) | `{"userId","muted":[types]}` |
- * | `presence`      | presence script (presence-script.ts)    | `{"documentId","type","userId"[,"x","y"]}` |
+ * | channel                 | published by                      | message                                  |
+ * | ----------------------- | --------------------------------- | ---------------------------------------- |
+ * | `notifications:<user>`  | notification append (notification-scripts.ts) | the user's notifications: per notification, joined by `\n`: `<cursor>\n<type>\n<recipient as a JSON string>\n<wire JSON, as stored>` |
+ * |                         | mark read, unread, archive, mark all read (notification-scripts.ts) | `read` |
+ * |                         | preference change (redis-preference-store.ts) | `{"userId","muted":[types]}` |
+ * | `notifications`         | notification append               | broadcasts, and a notification every instance must learn from: the first of a history (a new epoch) or of a type; same format |
+ * | `timelines`             | timeline append (redis-timeline-store.ts) | `<workflowId>\n<cursor>\n<{"type","data"} JSON>` |
+ * | `presence`              | presence script (presence-script.ts) | `{"documentId","type","userId"[,"x","y"]}` |
+ *
+ * Every instance subscribes to the shared channels for its lifetime, and to a user's
+ * channel ({@link userChannel}) while it holds a stream of that user (redis-live-feed.ts):
+ * an instance is not woken for the users of other instances (issue 17). A user's channel
+ * tells its three kinds of message apart by their first character: a cursor's digit,
+ * `r`, `{`. The append script publishes each run of consecutive notifications on one
+ * channel as one message, in cursor order, so that an instance subscribed to several
+ * channels still hears cursors in order.
  *
  * The scripts build the messages (a cursor is known only inside the script); the
  * decoders below read them, and {@link encodePresenceMove} builds the one message the
@@ -25,8 +34,6 @@ import { KEY_PREFIX } from './redis-connections.js';
 export interface RedisChannels {
   notifications: string;
   timelines: string;
-  reads: string;
-  preferences: string;
   presence: string;
 }
 
@@ -35,11 +42,21 @@ export function channelsUnder(keyPrefix: string): RedisChannels {
   return {
     notifications: `${keyPrefix}notifications`,
     timelines: `${keyPrefix}timelines`,
-    reads: `${keyPrefix}reads`,
-    preferences: `${keyPrefix}preferences`,
     presence: `${keyPrefix}presence`,
   };
 }
+
+/**
+ * The channel of one user's notifications, read marks and preference changes: the
+ * shared notifications channel, `:` and the user id, whatever its characters (a channel
+ * name is binary-safe, and SUBSCRIBE matches it literally).
+ */
+export function userChannel(channels: RedisChannels, userId: string): string {
+  return `${channels.notifications}:${userId}`;
+}
+
+/** The read-state message of a user's channel (the user is the channel's). */
+export const READ_MESSAGE = 'read';
 
 /** The service's channels, under {@link KEY_PREFIX}. */
 export const CHANNELS: RedisChannels = channelsUnder(KEY_PREFIX);
@@ -47,9 +64,10 @@ export const CHANNELS: RedisChannels = channelsUnder(KEY_PREFIX);
 /**
  * A message of the notifications channel: the notifications of one append, in cursor
  * order, one per line, each as `<cursor>\n<type>\n<recipient as a JSON string>\n<wire JSON>`
- * (JSON holds no raw line feed). Every instance hears every notification, most of them
- * for users it holds no stream of (issue 17): each header is read with a few `indexOf`
- * and no parse, and a notification itself is parsed only if asked for. The recipient is a
+ * (JSON holds no raw line feed). An instance still hears notifications it has no stream
+ * for (a user's last stream closed while it was on its way; the first of a type on the
+ * shared channel): each header is read with a few `indexOf` and no parse, and a
+ * notification itself is parsed only if asked for. The recipient is a
  * JSON string because a user id may hold any character, a line feed too; cursor and type
  * cannot (cursor.ts, NOTIFICATION_TYPE_PATTERN). Throws (SyntaxError) when the message is
  * not of that form.
@@ -143,12 +161,7 @@ export function decodeTimelineMessage(message: string): {
   };
 }
 
-/** A message of the reads channel: the user whose read state changed. */
-export function decodeReadMessage(message: string): string {
-  return message;
-}
-
-/** A message of the preferences channel: the user and their muted types after the change. */
+/** A preferences message of a user's channel: the user and their muted types after the change. */
 export function decodePreferencesMessage(message: string): {
   userId: string;
   muted: string[];

@@ -1,29 +1,49 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '../../config.js';
 import { LiveFeed, LiveFeedHandlers } from '../live-feed.js';
 import {
   CHANNELS,
   decodeNotificationMessage,
   decodePreferencesMessage,
-  decodeReadMessage,
   decodeTimelineMessage,
+  READ_MESSAGE,
+  userChannel,
 } from './redis-channels.js';
 import { RedisConnections } from './redis-connections.js';
 
+/** A user this instance follows: how many of its streams, and their channel's SUBSCRIBE. */
+interface Followed {
+  streams: number;
+  /** Resolves once Redis confirmed the subscription; null once it did. */
+  subscribed: Promise<void> | null;
+}
+
+/** Where the users' channels begin: the shared channel's name and `:`. */
+const USER_CHANNELS = userChannel(CHANNELS, '');
+
 /**
- * The cross-instance {@link LiveFeed}: one subscription per instance, whatever its number
- * of streams, to the channels the stores' scripts publish on (redis-channels.ts), in the
- * order of their writes. When the subscription comes back after an outage, the
- * instance's streams are told to catch up from the store, since whatever was published
- * meanwhile never reached this instance.
+ * The cross-instance {@link LiveFeed}: on the instance's subscriber connection, the shared
+ * channels the stores' scripts publish on (redis-channels.ts) for the instance's
+ * lifetime, and a user's channel from their first stream here to their last (issue 17:
+ * an instance is not woken for users it holds no stream of), all in the order of their
+ * writes. ioredis subscribes again to all of them after an outage; then the instance's
+ * streams are told to catch up from the store, since whatever was published meanwhile
+ * never reached this instance.
  */
 @Injectable()
 export class RedisLiveFeed extends LiveFeed implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisLiveFeed.name);
   private subscribedBefore = false;
   private stopped = false;
+  private readonly followed = new Map<string, Followed>();
+  private readonly deadlineMs: number;
 
-  constructor(private readonly redis: RedisConnections) {
+  constructor(
+    private readonly redis: RedisConnections,
+    config: AppConfig,
+  ) {
     super();
+    this.deadlineMs = config.redisCommandTimeoutMs;
     const { subscriber } = redis;
     subscriber.on('message', (channel: string, message: string) => this.receive(channel, message));
     subscriber.on('ready', () => void this.onReady());
@@ -40,15 +60,47 @@ export class RedisLiveFeed extends LiveFeed implements OnApplicationShutdown {
     this.stopped = true;
   }
 
+  /**
+   * The first stream of a user subscribes to their channel; later ones wait for that
+   * SUBSCRIBE if it is still on its way. SUBSCRIBE and UNSUBSCRIBE of a channel go in
+   * order on the one connection, so a user who leaves and comes back at once ends up
+   * subscribed. A stream does not wait longer than a Redis command may take (Redis down:
+   * it ends, and its client tries again); the SUBSCRIBE stays queued meanwhile.
+   */
+  override follow(userId: string): Promise<void> | null {
+    let entry = this.followed.get(userId);
+    if (entry) {
+      entry.streams += 1;
+    } else {
+      entry = { streams: 1, subscribed: null };
+      this.followed.set(userId, entry);
+      const subscribing = this.redis.subscriber.subscribe(userChannel(CHANNELS, userId)).then(
+        () => {
+          if (entry!.subscribed === subscribing) entry!.subscribed = null;
+        },
+        (error: unknown) => {
+          // Its streams end; the next one to open subscribes again.
+          if (this.followed.get(userId) === entry) this.followed.delete(userId);
+          throw error;
+        },
+      );
+      entry.subscribed = subscribing;
+      subscribing.catch(() => undefined);
+    }
+    return entry.subscribed && withDeadline(entry.subscribed, this.deadlineMs);
+  }
+
+  override unfollow(userId: string): void {
+    const entry = this.followed.get(userId);
+    if (!entry || --entry.streams > 0) return;
+    this.followed.delete(userId);
+    this.redis.subscriber.unsubscribe(userChannel(CHANNELS, userId)).catch(() => undefined);
+  }
+
   private async onReady(): Promise<void> {
     if (this.stopped || this.subscribers.length === 0) return;
     try {
-      await this.redis.subscriber.subscribe(
-        CHANNELS.notifications,
-        CHANNELS.timelines,
-        CHANNELS.reads,
-        CHANNELS.preferences,
-      );
+      await this.redis.subscriber.subscribe(CHANNELS.notifications, CHANNELS.timelines);
     } catch (error) {
       this.logger.error(`Could not subscribe: ${String(error)}`);
       return;
@@ -75,24 +127,49 @@ export class RedisLiveFeed extends LiveFeed implements OnApplicationShutdown {
 
   private receive(channel: string, message: string): void {
     if (this.stopped) return;
-    if (channel === CHANNELS.notifications) {
-      let appended;
-      try {
-        appended = decodeNotificationMessage(message);
-      } catch (error) {
-        // A message of another format (an instance of another version): not this one's to crash on.
-        this.logger.error(`Ignored a notification message: ${String(error)}`);
-        return;
-      }
-      for (const fed of appended) this.emit('notification', fed);
+    if (channel.startsWith(USER_CHANNELS)) {
+      this.receiveForUser(channel.slice(USER_CHANNELS.length), message);
+    } else if (channel === CHANNELS.notifications) {
+      this.receiveNotifications(message);
     } else if (channel === CHANNELS.timelines) {
       const { workflowId, event } = decodeTimelineMessage(message);
       this.emit('timeline', workflowId, event);
-    } else if (channel === CHANNELS.reads) {
-      this.emit('read', decodeReadMessage(message));
-    } else if (channel === CHANNELS.preferences) {
-      const { userId, muted } = decodePreferencesMessage(message);
-      this.emit('preferences', userId, muted);
     }
   }
+
+  /** A message of a user's channel: notifications (a cursor first), a read mark, preferences. */
+  private receiveForUser(userId: string, message: string): void {
+    if (message === READ_MESSAGE) {
+      this.emit('read', userId);
+    } else if (message.startsWith('{')) {
+      const { muted } = decodePreferencesMessage(message);
+      this.emit('preferences', userId, muted);
+    } else {
+      this.receiveNotifications(message);
+    }
+  }
+
+  private receiveNotifications(message: string): void {
+    let appended;
+    try {
+      appended = decodeNotificationMessage(message);
+    } catch (error) {
+      // A message of another format (an instance of another version): not this one's to crash on.
+      this.logger.error(`Ignored a notification message: ${String(error)}`);
+      return;
+    }
+    for (const fed of appended) this.emit('notification', fed);
+  }
+}
+
+/** `promise`, or a rejection after `ms` if it has not settled by then. */
+function withDeadline(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`Redis did not confirm a subscription within ${ms} ms`)),
+      ms,
+    );
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

@@ -16,7 +16,7 @@ import {
 import { currentRequestWrites } from '../request-writes.js';
 import type { LuaScript } from './lua-script.js';
 import { ScriptBatcher } from './script-batcher.js';
-import { channelsUnder, type RedisChannels } from './redis-channels.js';
+import { channelsUnder, type RedisChannels, userChannel } from './redis-channels.js';
 import {
   APPEND,
   CURSOR_STATE,
@@ -173,7 +173,7 @@ export class RedisNotificationStore extends NotificationStore {
   }
 
   async markAllRead(userId: string): Promise<void> {
-    await this.run(MARK_ALL_READ, userId, this.channels.reads);
+    await this.run(MARK_ALL_READ, userId, userChannel(this.channels, userId));
   }
 
   async prune(cutoff: Date): Promise<number> {
@@ -192,7 +192,7 @@ export class RedisNotificationStore extends NotificationStore {
 
   /**
    * Runs a script that changes the user's state of one notification (ARGV user, id, epoch,
-   * reads channel, extra); the script publishes the user on the reads channel when it does.
+   * the user's channel, extra); the script publishes `read` on that channel when it does.
    */
   private async change(
     script: LuaScript,
@@ -208,7 +208,7 @@ export class RedisNotificationStore extends NotificationStore {
         userId,
         String(id.sequence),
         id.epoch,
-        this.channels.reads,
+        userChannel(this.channels, userId),
         ...extra,
       )) === 1
     );

@@ -1,20 +1,20 @@
 import type { Redis } from 'ioredis';
 import { PreferenceStore } from '../preference-store.js';
 import { LuaScript } from './lua-script.js';
-import { channelsUnder } from './redis-channels.js';
+import { channelsUnder, type RedisChannels, userChannel } from './redis-channels.js';
 
 export interface RedisPreferenceStoreOptions {
   /**
    * Shared with the service's other keys: this store keeps its own under
-   * `<keyPrefix>preferences:`, and publishes on the preferences channel under it.
+   * `<keyPrefix>preferences:`, and publishes on the user's channel under it.
    */
   keyPrefix: string;
 }
 
 /**
- * KEYS: the user's muted set. ARGV: the preferences channel, the user, then pairs of a
+ * KEYS: the user's muted set. ARGV: the user's channel, the user, then pairs of a
  * type and '1' (on: unmute) or '0' (off: mute). Applies the changes, publishes
- * `{"userId","muted"}` in the same atomic step (so every instance hears the changes in
+ * `{"userId","muted"}` in the same atomic step (so every instance with a stream of the user hears the changes in
  * the order they were made) and returns the muted types, sorted.
  */
 const SET_TYPES = new LuaScript(`
@@ -39,7 +39,7 @@ return muted
 /** The shared {@link PreferenceStore}: one set of muted types per user, `preferences:muted:<user>`. */
 export class RedisPreferenceStore extends PreferenceStore {
   private readonly namespace: string;
-  private readonly channel: string;
+  private readonly channels: RedisChannels;
 
   constructor(
     private readonly redis: Redis,
@@ -47,7 +47,7 @@ export class RedisPreferenceStore extends PreferenceStore {
   ) {
     super();
     this.namespace = `${options.keyPrefix}preferences:`;
-    this.channel = channelsUnder(options.keyPrefix).preferences;
+    this.channels = channelsUnder(options.keyPrefix);
   }
 
   async mutedTypes(userId: string): Promise<string[]> {
@@ -59,7 +59,7 @@ export class RedisPreferenceStore extends PreferenceStore {
     const muted = (await SET_TYPES.run(
       this.redis,
       [this.key(userId)],
-      [this.channel, userId, ...pairs],
+      [userChannel(this.channels, userId), userId, ...pairs],
     )) as string[];
     // Lua sorts by bytes; the answer is sorted as mutedTypes sorts it.
     return muted.sort();
