@@ -210,10 +210,10 @@ export class SseConnection implements Clocked {
 
   /** Closes the stream and drops its connection at once, unsent data and all. */
   private abort(reason: CloseReason): void {
-    const abort = this.sink?.abort;
+    const sink = this.sink;
     this.close(reason);
     try {
-      abort?.();
+      sink?.abort?.();
     } catch (error) {
       SseConnection.logger.error(`Could not drop the stream of ${this.key}: ${String(error)}`);
     }
