@@ -29,15 +29,16 @@ export function printReport(results) {
   );
   for (const [n, byKind] of Object.entries(results.byN)) {
     out();
-    out(`| N = ${n} | floor | tutorial | service | service / floor |`);
-    out('|---|---:|---:|---:|---:|');
+    out(`| N = ${n} | floor | tutorial | nest | service | service / floor | service / nest |`);
+    out('|---|---:|---:|---:|---:|---:|---:|');
     for (const [label, read, format] of ROWS) {
-      const [floor, tutorial, service] = ['floor', 'tutorial', 'service'].map((k) =>
+      const [floor, tutorial, nest, service] = ['floor', 'tutorial', 'nest', 'service'].map((k) =>
         read(byKind[k] ?? {}),
       );
       if (floor === undefined && service === undefined) continue;
       out(
-        `| ${label} | ${format(floor)} | ${format(tutorial)} | ${format(service)} | ${fixed(service / floor, 2)}× |`,
+        `| ${label} | ${format(floor)} | ${format(tutorial)} | ${format(nest)} | ${format(service)} | ` +
+          `${fixed(service / floor, 2)}× | ${fixed(service / nest, 2)}× |`,
       );
     }
   }
@@ -105,6 +106,15 @@ export function targets(results) {
     `${fixed(rss, 2)}×, ${fixed(big.service.rssPerStreamKB)} KB`,
     rss <= 1.5 && big.service.rssPerStreamKB < 20,
   );
+  // Results taken before the bare Nest app joined the benchmark have no `nest` entry.
+  if (big.nest) {
+    const vsNest = big.service.rssPerStreamKB / big.nest.rssPerStreamKB;
+    add(
+      'RSS per idle stream ≤ 1.15× a bare Nest @Sse app',
+      `${fixed(vsNest, 2)}× (${fixed(big.service.rssPerStreamKB)} KB against ${fixed(big.nest.rssPerStreamKB)} KB)`,
+      vsNest <= 1.15,
+    );
+  }
   const { before, after, heapDeltaMB } = results.churn;
   // A count that went down is no leak (the publisher's idle keep-alive sockets close, say).
   const leaks = Object.keys(before).filter((k) => after[k] > before[k]);

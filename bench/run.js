@@ -1,7 +1,8 @@
-// npm run bench: the service against two references in the same run, on the same machine,
+// npm run bench: the service against three references in the same run, on the same machine,
 // with the same load generator and the same N (issue "Performance"):
 //   floor     bench/servers/floor.js     plain http, one pre-encoded buffer per notification
 //   tutorial  bench/servers/tutorial.js  one EventEmitter, every stream filters and encodes
+//   nest      bench/servers/nest.js      a bare Nest @Sse app on express: what Nest itself costs
 //   service   bench/servers/service.js   the built service on its embedded store
 // The server runs on core 0 and the load generator's workers on core 1 (taskset).
 // Settings: BENCH_N=1000,5000,10000  BENCH_TARGETED_N=100  BENCH_WORKERS=4
@@ -29,7 +30,7 @@ const SIZES = list(process.env.BENCH_N, '1000,5000,10000');
 const SMALL = list(process.env.BENCH_TARGETED_N, '100');
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 4);
 // BENCH_CHURN=20000: streams opened and closed in the churn measurement.
-const KINDS = ['floor', 'tutorial', 'service'];
+const KINDS = ['floor', 'tutorial', 'nest', 'service'];
 const log = (line) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 const started = Date.now();

@@ -7,7 +7,9 @@ import jwt from 'jsonwebtoken';
 import { DEV_JWT_SECRET } from '../../dist/config.js';
 
 const now = () => performance.timeOrigin + performance.now();
-const TITLE = /^id: (\S+)\n(?:event: [^\n]*\n)?data: [^\n]*?"title":"b(\d+)@([\d.]+)"/gm;
+// Nest's SseStream writes `event:` before `id:`, the others after: either order is read.
+const TITLE =
+  /^(?:event: [^\n]*\n)?id: (\S+)\n(?:event: [^\n]*\n)?data: [^\n]*?"title":"b(\d+)@([\d.]+)"/gm;
 
 /** Stream by user id. */
 const streams = new Map();

@@ -1,6 +1,6 @@
 // The one way the benchmark reads a server it started: over the IPC channel, so that
 // the floor, the tutorial design and the service are measured alike.
-//   { type: 'stats', gc: true } → { rss, heapUsed, cpuMicros, timers, sockets, ...extra() }
+//   { type: 'stats', gc: true } → { rss, heapUsed, heapTotal, external, cpuMicros, timers, sockets, ...extra() }
 // Run the server with --expose-gc: `gc` then collects twice before memory is read.
 
 /** Answers stats requests; `extra` adds what only this server can count. */
@@ -13,7 +13,7 @@ export function answerStats(extra = () => ({})) {
       globalThis.gc();
       globalThis.gc();
     }
-    const { rss, heapUsed } = process.memoryUsage();
+    const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
     const { user, system } = process.cpuUsage();
     const resources = process.getActiveResourcesInfo();
     process.send({
@@ -21,6 +21,9 @@ export function answerStats(extra = () => ({})) {
       id: message.id,
       rss,
       heapUsed,
+      heapTotal,
+      external,
+      pid: process.pid,
       cpuMicros: user + system,
       timers: resources.filter((kind) => kind === 'Timeout').length,
       sockets: resources.filter((kind) => kind === 'TCPSocketWrap').length,

@@ -1,6 +1,7 @@
 import type { TokenExpiringEvent } from '@notification-hub/client/protocol';
 import { Logger } from '@nestjs/common';
 import { frameComment, frameControl, frameRetry } from './sse-frame.js';
+import { type Clocked, StreamClock } from './stream-clock.js';
 
 /** Framed bytes: a string, or a Buffer encoded once and written to many streams. */
 export type Chunk = string | Buffer;
@@ -35,6 +36,8 @@ export interface SseConnectionOptions {
   expiresAt: Date;
   /** Called once, whatever ended the connection, with why (for the stream's log line). */
   onClose: (connection: SseConnection, reason: CloseReason) => void;
+  /** Beats the heartbeat and keeps the token's deadlines: one for all of a hub's streams. */
+  clock: StreamClock;
 }
 
 /**
@@ -49,8 +52,6 @@ export const DEFAULT_MAX_BUFFERED_BYTES = 1048576;
 
 /** How long before its token's `exp` a stream warns its client (CONTRACT.md, "Tokens"). */
 export const TOKEN_WARNING_MS = 30_000;
-/** setTimeout fires at once for delays over 2^31 - 1 ms, so longer waits are chained. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Memory a frame takes while it waits (a string's length is close enough). */
 export const sizeOf = (chunk: Chunk | null) =>
@@ -63,7 +64,7 @@ export const sizeOf = (chunk: Chunk | null) =>
  * expired or the server is shutting down. What to send, and in which order (replay, then
  * live), is {@link ResumableStream}'s business, not this class's.
  */
-export class SseConnection {
+export class SseConnection implements Clocked {
   readonly userId: string;
   /** What log lines call the stream. */
   readonly key: string;
@@ -79,8 +80,11 @@ export class SseConnection {
    * number added to on each write, so counting costs nothing per frame.
    */
   private sent = 0;
-  private readonly logger = new Logger(SseConnection.name);
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** One for all connections: a Logger per stream was memory held for every idle stream. */
+  private static readonly logger = new Logger(SseConnection.name);
+  /** What the clock's deadline for this stream is for: the token's warning, then its end. */
+  private deadline: 'warning' | 'end' | null = null;
+  private beating = false;
 
   constructor(private readonly options: SseConnectionOptions) {
     this.userId = options.userId;
@@ -108,20 +112,44 @@ export class SseConnection {
     }
     // A write that failed or went over the limit closed it: no timer may outlive it.
     if (this.closed) return;
-    const heartbeat = setInterval(
-      () => this.guarded(() => this.write(frameComment())),
-      this.options.heartbeatMs,
-    );
-    this.timers.add(heartbeat);
-    const expiresAt = this.options.expiresAt.getTime();
-    this.at(expiresAt - TOKEN_WARNING_MS, () =>
+    this.options.clock.startHeartbeat(this, this.options.heartbeatMs);
+    this.beating = true;
+    this.awaitDeadline('warning');
+  }
+
+  /** The clock's heartbeat: a comment, which clients ignore, keeps proxies from timing out. */
+  heartbeat(): void {
+    this.guarded(() => this.write(frameComment()));
+  }
+
+  /** The clock's call once the deadline set by {@link awaitDeadline} is due. */
+  deadlineDue(): void {
+    const due = this.deadline;
+    this.deadline = null;
+    if (this.closed || due === null) return;
+    this.guarded(() => {
+      if (due === 'end') {
+        this.end('token-expired');
+        return;
+      }
       this.write(
         frameControl('token-expiring', {
           expiresAt: this.options.expiresAt.toISOString(),
         } satisfies TokenExpiringEvent),
-      ),
-    );
-    this.at(expiresAt, () => this.end('token-expired'));
+      );
+      this.awaitDeadline('end');
+    });
+  }
+
+  /** The token's warning 30 s before its `exp`, then its end at `exp`: at once when past. */
+  private awaitDeadline(which: 'warning' | 'end'): void {
+    if (this.closed) return;
+    const expiresAt = this.options.expiresAt.getTime();
+    const when = which === 'warning' ? expiresAt - TOKEN_WARNING_MS : expiresAt;
+    this.deadline = which;
+    // Not a number (an exp beyond a Date's range, say): at once, where its failure shows.
+    if (!(when > Date.now())) this.deadlineDue();
+    else this.options.clock.setDeadline(this, when);
   }
 
   /**
@@ -185,12 +213,12 @@ export class SseConnection {
 
   /** Closes the stream and drops its connection at once, unsent data and all. */
   private abort(reason: CloseReason): void {
-    const abort = this.sink?.abort;
+    const sink = this.sink;
     this.close(reason);
     try {
-      abort?.();
+      sink?.abort?.();
     } catch (error) {
-      this.logger.error(`Could not drop the stream of ${this.key}: ${String(error)}`);
+      SseConnection.logger.error(`Could not drop the stream of ${this.key}: ${String(error)}`);
     }
   }
 
@@ -201,7 +229,7 @@ export class SseConnection {
   private fail(error: unknown): void {
     if (this.closed) return;
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    this.logger.error(`Stream of ${this.key} failed, closing it: ${detail}`);
+    SseConnection.logger.error(`Stream of ${this.key} failed, closing it: ${detail}`);
     this.abort('error');
   }
 
@@ -222,7 +250,7 @@ export class SseConnection {
     try {
       endResponse?.(reason);
     } catch (error) {
-      this.logger.error(`Could not end the stream of ${this.key}: ${String(error)}`);
+      SseConnection.logger.error(`Could not end the stream of ${this.key}: ${String(error)}`);
     }
   }
 
@@ -237,11 +265,10 @@ export class SseConnection {
   close(reason: CloseReason = 'client-left'): void {
     if (this.closed) return;
     this.closed = true;
-    for (const timer of this.timers) {
-      clearTimeout(timer);
-      clearInterval(timer);
-    }
-    this.timers.clear();
+    if (this.beating) this.options.clock.stopHeartbeat(this, this.options.heartbeatMs);
+    this.beating = false;
+    if (this.deadline !== null) this.options.clock.clearDeadline(this);
+    this.deadline = null;
     this.sink = null;
     this.endResponse = null;
     this.beforeOpen = [];
@@ -249,28 +276,8 @@ export class SseConnection {
     this.options.onClose(this, reason);
   }
 
-  /** Number of live timers, for leak checks. */
+  /** Heartbeats and deadlines this stream has on its clock (0 or 2 while open), for leak checks. */
   get timerCount(): number {
-    return this.timers.size;
-  }
-
-  private at(when: number, task: () => void): void {
-    if (this.closed) return;
-    const delay = when - Date.now();
-    // Not a number (an exp beyond a Date's range, say): at once, where its failure shows.
-    if (!(delay > 0)) {
-      this.guarded(task);
-      return;
-    }
-    const timer = setTimeout(
-      () => {
-        this.timers.delete(timer);
-        if (this.closed) return;
-        if (delay > MAX_TIMER_MS) this.at(when, task);
-        else this.guarded(task);
-      },
-      Math.min(delay, MAX_TIMER_MS),
-    );
-    this.timers.add(timer);
+    return (this.beating ? 1 : 0) + (this.deadline === null ? 0 : 1);
   }
 }

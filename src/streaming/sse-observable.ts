@@ -55,7 +55,7 @@ export function serveSse(
       subscriber.complete();
       return;
     }
-    connection.open(responseSink(response), (reason) => {
+    connection.open(new ResponseSink(response), (reason) => {
       // On shutdown the connection closes once the response is complete, so that the
       // client's reconnect cannot reuse it and reach an instance that is going away.
       if (reason === 'shutdown') closeSocketOnFinish(response);
@@ -80,45 +80,61 @@ const listen = (emitter: EventEmitter, event: string, listener: () => void) =>
  * response still buffers (its own queue and its socket's, which `writableLength` adds up)
  * and, on a gzipped stream, what the compressor holds: the input queued for it and the
  * compressed output it keeps while the response is backed up (`compression` pauses it).
+ * A class, not an object of closures: every idle stream holds one (issue 16).
  */
-function responseSink(response: Response): SseSink {
-  const compressor = compressorOf(response);
-  // Uncompressed, the gzip middleware's wrappers of `write` only pass the chunk on; a
-  // broadcast writes to every stream, so such a stream writes to Node's response itself.
-  const write =
-    response.getHeader('Content-Encoding') === undefined
-      ? (chunk: Chunk) => nodeWrite.call(response, chunk)
-      : (chunk: Chunk) => response.write(chunk);
-  const buffered = compressor
-    ? () => response.writableLength + compressor.writableLength + compressor.readableLength
-    : () => response.writableLength;
-  return {
-    write,
-    buffered,
-    abort: () => response.destroy(),
-    // Each of the two signals 'drain' once it has asked to be waited for.
-    drained: () =>
-      response.writableNeedDrain || compressor?.writableNeedDrain
-        ? new Promise<void>((resolve) => {
-            const done = () => {
-              response.off('drain', done);
-              response.off('close', done);
-              compressor?.off('drain', done);
-              resolve();
-            };
-            listen(response, 'drain', done);
-            listen(response, 'close', done);
-            compressor?.on('drain', done);
-          })
-        : null,
-    finished: () =>
-      response.writableFinished || response.destroyed
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => {
-            listen(response, 'finish', resolve);
-            listen(response, 'close', resolve);
-          }),
-  };
+class ResponseSink implements SseSink {
+  private readonly compressor: ReturnType<typeof compressorOf>;
+  /**
+   * Uncompressed, the gzip middleware's wrappers of `write` only pass the chunk on; a
+   * broadcast writes to every stream, so such a stream writes to Node's response itself.
+   */
+  private readonly direct: boolean;
+
+  constructor(private readonly response: Response) {
+    this.compressor = compressorOf(response);
+    this.direct = response.getHeader('Content-Encoding') === undefined;
+  }
+
+  write(chunk: Chunk): unknown {
+    return this.direct ? nodeWrite.call(this.response, chunk) : this.response.write(chunk);
+  }
+
+  buffered(): number {
+    const { response, compressor } = this;
+    return compressor
+      ? response.writableLength + compressor.writableLength + compressor.readableLength
+      : response.writableLength;
+  }
+
+  abort(): void {
+    this.response.destroy();
+  }
+
+  /** Each of the two signals 'drain' once it has asked to be waited for. */
+  drained(): Promise<void> | null {
+    const { response, compressor } = this;
+    if (!response.writableNeedDrain && !compressor?.writableNeedDrain) return null;
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        response.off('drain', done);
+        response.off('close', done);
+        compressor?.off('drain', done);
+        resolve();
+      };
+      listen(response, 'drain', done);
+      listen(response, 'close', done);
+      compressor?.on('drain', done);
+    });
+  }
+
+  finished(): Promise<void> {
+    const { response } = this;
+    if (response.writableFinished || response.destroyed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      listen(response, 'finish', resolve);
+      listen(response, 'close', resolve);
+    });
+  }
 }
 
 /** Closes the response's connection (after its last byte) once the response is complete. */

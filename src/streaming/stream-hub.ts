@@ -10,6 +10,7 @@ import { endForShutdown } from './end-for-shutdown.js';
 import { ResumableStream } from './resumable-stream.js';
 import { type CloseReason, SseConnection } from './sse-connection.js';
 import { serveSse } from './sse-observable.js';
+import { StreamClock } from './stream-clock.js';
 import { StreamRegistry } from './stream-registry.js';
 
 /** What a service says when it opens a stream; the hub does the rest. */
@@ -46,6 +47,8 @@ export class StreamHub implements BeforeApplicationShutdown {
   /** Presence streams, by document id. */
   readonly documents = new StreamRegistry('presence');
   private readonly logger = new Logger(StreamHub.name);
+  /** The heartbeats and token deadlines of every stream here: a few timers in all. */
+  private readonly clock = new StreamClock();
 
   constructor(
     private readonly config: AppConfig,
@@ -84,6 +87,7 @@ export class StreamHub implements BeforeApplicationShutdown {
       heartbeatMs: this.config.heartbeatMs,
       maxBufferedBytes: this.config.maxBufferedBytes,
       expiresAt: user.expiresAt,
+      clock: this.clock,
       onClose: (closed, reason) => {
         registry.remove(stream);
         release();

@@ -229,6 +229,18 @@ describe('GET /notifications/stream', () => {
       await eventually(() => t.streams.userCount === 0, 'the user entry to be removed');
     });
 
+    // Issue 16: three timers and their closures per idle stream were memory held for each.
+    it('beats every idle stream from a few shared timers, not from timers of its own', async () => {
+      const timersBefore = activeTimers();
+      const idle = Array.from({ length: 30 }, (_, i) => raw(token(`idle-${i}`)));
+      await Promise.all(idle.map((stream) => stream.waitForBody('retry:')));
+      await eventually(
+        () => idle.every((stream) => stream.blocks.some((block) => block.startsWith(':'))),
+        'a heartbeat on every stream',
+      );
+      expect(activeTimers() - timersBefore).toBeLessThanOrEqual(3);
+    });
+
     it('removes a stream whose client vanished without closing', async () => {
       const stream = raw(token('vanisher'));
       await stream.waitForBody('retry:');
