@@ -75,17 +75,19 @@ try {
       results.byN[n][kind] = entry;
     }
   }
-  if (PARTIAL) {
-    printPartial(results);
-    process.exit(0);
+  if (!PARTIAL) {
+    log('service: churn');
+    results.churn = await churn(servers.service, gen, Number(process.env.BENCH_CHURN ?? 20_000));
+    log('service: slow consumer');
+    results.slowConsumer = await slowConsumer(servers.service, gen);
   }
-  log('service: churn');
-  results.churn = await churn(servers.service, gen, Number(process.env.BENCH_CHURN ?? 20_000));
-  log('service: slow consumer');
-  results.slowConsumer = await slowConsumer(servers.service, gen);
 } finally {
   gen.stop();
   await Promise.all(Object.values(servers).map((server) => server.stop()));
+}
+if (PARTIAL) {
+  printPartial(results);
+  process.exit(0);
 }
 log('service: durable store');
 results.durable = await measureDurable();
