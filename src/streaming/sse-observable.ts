@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { ServerResponse } from 'node:http';
 import { Observable } from 'rxjs';
 import { compressorOf } from '../compression/gzip-responses.js';
+import { socketNeedsDrain, writeChunked } from './chunked-socket-write.js';
 import { catchNestSseStream } from './nest-sse-internals.js';
 import type { Chunk, SseConnection, SseSink } from './sse-connection.js';
 
@@ -84,10 +85,11 @@ const listen = (emitter: EventEmitter, event: string, listener: () => void) =>
 function responseSink(response: Response): SseSink {
   const compressor = compressorOf(response);
   // Uncompressed, the gzip middleware's wrappers of `write` only pass the chunk on; a
-  // broadcast writes to every stream, so such a stream writes to Node's response itself.
+  // broadcast writes to every stream, so such a stream writes to the socket itself, as
+  // Node's response would (see chunked-socket-write.ts).
   const write =
     response.getHeader('Content-Encoding') === undefined
-      ? (chunk: Chunk) => nodeWrite.call(response, chunk)
+      ? (chunk: Chunk) => writeChunked(response, chunk, nodeWrite)
       : (chunk: Chunk) => response.write(chunk);
   const buffered = compressor
     ? () => response.writableLength + compressor.writableLength + compressor.readableLength
@@ -97,20 +99,25 @@ function responseSink(response: Response): SseSink {
     buffered,
     abort: () => response.destroy(),
     // Each of the two signals 'drain' once it has asked to be waited for.
-    drained: () =>
-      response.writableNeedDrain || compressor?.writableNeedDrain
+    // Direct writes (see chunked-socket-write.ts) leave it to the socket to signal 'drain'.
+    drained: () => {
+      const socket = socketNeedsDrain(response) ? response.socket : null;
+      return response.writableNeedDrain || socket || compressor?.writableNeedDrain
         ? new Promise<void>((resolve) => {
             const done = () => {
               response.off('drain', done);
               response.off('close', done);
+              socket?.off('drain', done);
               compressor?.off('drain', done);
               resolve();
             };
             listen(response, 'drain', done);
             listen(response, 'close', done);
+            socket?.on('drain', done);
             compressor?.on('drain', done);
           })
-        : null,
+        : null;
+    },
     finished: () =>
       response.writableFinished || response.destroyed
         ? Promise.resolve()
