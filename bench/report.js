@@ -77,6 +77,23 @@ export function printReport(results) {
   console.log(lines.join('\n'));
 }
 
+/** BENCH_KINDS runs: each measured number by N and server, and the ratio to the floor. */
+export function printPartial(results) {
+  for (const [n, byKind] of Object.entries(results.byN)) {
+    for (const [label, read, format] of ROWS) {
+      const values = Object.entries(byKind).map(([kind, e]) => [kind, read(e)]);
+      if (values.every(([, value]) => value === undefined)) continue;
+      const floor = read(byKind.floor ?? {});
+      const shown = values.map(
+        ([kind, value]) =>
+          `${kind} ${format(value)}` +
+          (floor && kind !== 'floor' ? ` (${fixed(value / floor, 2)}×)` : ''),
+      );
+      console.log(`N = ${n}, ${label}: ${shown.join(', ')}`);
+    }
+  }
+}
+
 /** The issue's targets, each with what was measured and whether it was met. */
 export function targets(results) {
   const sizes = Object.keys(results.byN).map(Number);

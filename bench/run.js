@@ -7,6 +7,9 @@
 // The server runs on core 0 and the load generator's workers on core 1 (taskset).
 // Settings: BENCH_N=1000,5000,10000  BENCH_TARGETED_N=100  BENCH_WORKERS=4
 // Prints a table and writes bench/results/latest.json.
+// BENCH_KINDS=floor,service: only those servers, and only the side-by-side measurements
+// (no churn, slow consumer or durable store); prints a short summary, writes no results.
+// For quick before/after comparisons while working on one number.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { measureDurable } from './durable.js';
@@ -22,15 +25,18 @@ import {
   targetedThroughput,
   usersFor,
 } from './scenarios.js';
-import { printReport } from './report.js';
+import { printPartial, printReport } from './report.js';
 import { measureScaleOut } from './scale-out.js';
 
-const list = (value, fallback) => (value ?? fallback).split(',').map(Number);
+const list = (value, fallback) => (value ?? fallback).split(',').filter(Boolean).map(Number);
 const SIZES = list(process.env.BENCH_N, '1000,5000,10000');
 const SMALL = list(process.env.BENCH_TARGETED_N, '100');
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 4);
 // BENCH_CHURN=20000: streams opened and closed in the churn measurement.
-const KINDS = ['floor', 'tutorial', 'nest', 'service'];
+const PARTIAL = process.env.BENCH_KINDS !== undefined;
+const KINDS = PARTIAL
+  ? process.env.BENCH_KINDS.split(',')
+  : ['floor', 'tutorial', 'nest', 'service'];
 const log = (line) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 const started = Date.now();
@@ -73,13 +79,19 @@ try {
       results.byN[n][kind] = entry;
     }
   }
-  log('service: churn');
-  results.churn = await churn(servers.service, gen, Number(process.env.BENCH_CHURN ?? 20_000));
-  log('service: slow consumer');
-  results.slowConsumer = await slowConsumer(servers.service, gen);
+  if (!PARTIAL) {
+    log('service: churn');
+    results.churn = await churn(servers.service, gen, Number(process.env.BENCH_CHURN ?? 20_000));
+    log('service: slow consumer');
+    results.slowConsumer = await slowConsumer(servers.service, gen);
+  }
 } finally {
   gen.stop();
   await Promise.all(Object.values(servers).map((server) => server.stop()));
+}
+if (PARTIAL) {
+  printPartial(results);
+  process.exit(0);
 }
 log('service: durable store');
 results.durable = await measureDurable();

@@ -42,6 +42,10 @@ describe('cursor', () => {
       ['10-ab', '9-ab', true],
       ['9-ab', '10-ab', false],
       ['9-ab', '9-ab', false],
+      ['13-ab', '12-ab', true],
+      ['12-ab', '13-ab', false],
+      ['19-ab', '21-ab', false],
+      ['100', '99', true],
     ])('%j after %j: %j', (a, b, after) => {
       expect(isAfter(a, b)).toBe(after);
     });
@@ -49,6 +53,8 @@ describe('cursor', () => {
     it('takes a cursor of another history for a new one, never a duplicate', () => {
       expect(isAfter('1-cd', '500-ab')).toBe(true);
       expect(isAfter('1-cd', '500')).toBe(true);
+      expect(isAfter('12-ab', '12-cd')).toBe(true);
+      expect(isAfter('12', '13-ab')).toBe(true);
     });
   });
 
@@ -58,6 +64,8 @@ describe('cursor', () => {
       expect(sameHistory('1', '900')).toBe(true);
       expect(sameHistory('1-ab', '1-cd')).toBe(false);
       expect(sameHistory('1-ab', '1')).toBe(false);
+      expect(sameHistory('1-abc', '1-xbc')).toBe(false);
+      expect(sameHistory('10-bc', '1-abc')).toBe(false);
     });
   });
 });

@@ -48,16 +48,24 @@ export function cursorEpoch(cursor: string): string | null {
  * it for one already sent would drop it silently.
  */
 export function isAfter(a: string, b: string): boolean {
-  // On every delivery to every stream: string work only, no parsing.
-  if (!sameHistory(a, b)) return true;
+  // On every delivery to every stream: no parsing, and no string made.
   const aEnd = sequenceEnd(a);
   const bEnd = sequenceEnd(b);
-  return aEnd !== bEnd ? aEnd > bEnd : a.slice(0, aEnd) > b.slice(0, bEnd);
+  if (!sameEpoch(a, aEnd, b, bEnd)) return true;
+  // Sequences without leading zeros: the longer is the larger; of equal length, with the
+  // same epoch after them, the whole strings order as the sequences do.
+  return aEnd !== bEnd ? aEnd > bEnd : a > b;
 }
 
 /** Whether two valid cursors are of one history (the same epoch). */
 export function sameHistory(a: string, b: string): boolean {
-  return a.slice(sequenceEnd(a)) === b.slice(sequenceEnd(b));
+  return sameEpoch(a, sequenceEnd(a), b, sequenceEnd(b));
+}
+
+/** Whether what follows each cursor's sequence number (its epoch, or nothing) is the same. */
+function sameEpoch(a: string, aEnd: number, b: string, bEnd: number): boolean {
+  const length = a.length - aEnd;
+  return length === b.length - bEnd && (length === 0 || a.endsWith(b.slice(bEnd)));
 }
 
 /** Where a valid cursor's sequence number ends (and its epoch, if any, begins). */

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { ServerResponse } from 'node:http';
 import { Observable } from 'rxjs';
 import { compressorOf } from '../compression/gzip-responses.js';
+import { socketNeedsDrain, writeChunked } from './chunked-socket-write.js';
 import { catchNestSseStream } from './nest-sse-internals.js';
 import type { Chunk, SseConnection, SseSink } from './sse-connection.js';
 
@@ -86,7 +87,8 @@ class ResponseSink implements SseSink {
   private readonly compressor: ReturnType<typeof compressorOf>;
   /**
    * Uncompressed, the gzip middleware's wrappers of `write` only pass the chunk on; a
-   * broadcast writes to every stream, so such a stream writes to Node's response itself.
+   * broadcast writes to every stream, so such a stream writes to the socket itself, as
+   * Node's response would (see chunked-socket-write.ts).
    */
   private readonly direct: boolean;
 
@@ -96,7 +98,7 @@ class ResponseSink implements SseSink {
   }
 
   write(chunk: Chunk): unknown {
-    return this.direct ? nodeWrite.call(this.response, chunk) : this.response.write(chunk);
+    return this.direct ? writeChunked(this.response, chunk, nodeWrite) : this.response.write(chunk);
   }
 
   buffered(): number {
@@ -110,19 +112,25 @@ class ResponseSink implements SseSink {
     this.response.destroy();
   }
 
-  /** Each of the two signals 'drain' once it has asked to be waited for. */
+  /**
+   * Each of the signals 'drain' once it has asked to be waited for. Direct writes (see
+   * chunked-socket-write.ts) leave it to the socket to signal 'drain'.
+   */
   drained(): Promise<void> | null {
     const { response, compressor } = this;
-    if (!response.writableNeedDrain && !compressor?.writableNeedDrain) return null;
+    const socket = socketNeedsDrain(response) ? response.socket : null;
+    if (!response.writableNeedDrain && !socket && !compressor?.writableNeedDrain) return null;
     return new Promise<void>((resolve) => {
       const done = () => {
         response.off('drain', done);
         response.off('close', done);
+        socket?.off('drain', done);
         compressor?.off('drain', done);
         resolve();
       };
       listen(response, 'drain', done);
       listen(response, 'close', done);
+      socket?.on('drain', done);
       compressor?.on('drain', done);
     });
   }
