@@ -6,15 +6,31 @@ const STOPPED: Record<string, string> = {
   stopped: 'Disconnected',
 };
 
-/** The connection state, with a countdown while it waits to reconnect. */
+/**
+ * The connection state, in the header that stays in view: a countdown while it waits to
+ * reconnect, and "Retry now", which skips the wait (in the tab that holds the stream).
+ */
 export class ConnectionStatus {
   private countdown: ReturnType<typeof setInterval> | undefined;
 
-  constructor(private readonly output: HTMLElement) {}
+  constructor(
+    private readonly output: HTMLElement,
+    private readonly retry: HTMLButtonElement,
+    retryNow: () => void,
+  ) {
+    retry.addEventListener('click', () => {
+      retry.hidden = true;
+      retryNow();
+    });
+  }
 
   render(state: ConnectionState): void {
     clearInterval(this.countdown);
     this.output.hidden = false;
+    // Followers hold no stream of their own: their leader tab retries.
+    const focused = document.activeElement === this.retry;
+    this.retry.hidden = !(state.status === 'reconnecting' && state.leader);
+    if (focused && this.retry.hidden) this.output.focus();
     this.output.dataset.status = state.status;
     this.output.dataset.leader = String(state.leader);
     // Followers say so: their tab holds no connection of its own.
