@@ -9,6 +9,7 @@ import {
   NotificationClient,
   type ElectionMode,
 } from './notification-client.js';
+import { quietPolyfillStreams } from './quiet-fetch-transport.js';
 import type { Transport } from './resilient-stream.js';
 import {
   clearSession,
@@ -30,6 +31,7 @@ import { Toasts } from './ui/toasts.js';
 import { WorkflowDecisions } from './ui/workflow-decisions.js';
 
 async function main(): Promise<void> {
+  quietPolyfillStreams();
   const session = loadSession();
   if (session) {
     run(session);

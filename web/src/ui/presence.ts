@@ -68,6 +68,7 @@ export class PresenceView {
       events: ['snapshot', 'join', 'move', 'leave'],
       onState: (state) => {
         if (state.status !== 'live') this.forgetEveryone();
+        else this.arrived();
         this.state.textContent =
           state.status === 'live'
             ? 'Joined: move your pointer over the document (or focus it and use the arrow keys).'
@@ -89,6 +90,17 @@ export class PresenceView {
     this.forgetEveryone();
   }
 
+  /**
+   * Open: the service announces this user to the others, but lists in its snapshot only
+   * users whose position it knows; posting ours (the last one, or the middle) makes us
+   * visible to those who join later too.
+   */
+  private arrived(): void {
+    this.present.add(this.me);
+    this.renderList();
+    this.moveTo(this.own);
+  }
+
   private forgetEveryone(): void {
     for (const cursor of this.cursors.values()) cursor.remove();
     this.cursors.clear();
@@ -99,6 +111,7 @@ export class PresenceView {
   private apply(type: string, data: Record<string, unknown>): void {
     if (type === 'snapshot') {
       this.forgetEveryone();
+      this.present.add(this.me);
       for (const user of data.users as Position[]) this.place(user);
     } else if (type === 'join') {
       this.present.add(String(data.userId));
