@@ -132,6 +132,41 @@ describeWithChromium('The demo page as a product', () => {
     }
   }, 30000);
 
+  it('pages the inbox with "Load more", and moves items between All, Unread and Archived', async () => {
+    for (let i = 1; i <= 23; i++) await publish(service, ['erin'], `Report ${i}`);
+    const { page } = await open('erin', 'polyfill');
+    await openInbox(page);
+    const rows = page.locator('#inbox li');
+    await page.waitForSelector('#inbox li:has-text("Report 23")');
+    expect(await rows.count()).toBe(20);
+    await page.click('#inbox-more');
+    await page.waitForSelector('#inbox li:has-text("Report 1")');
+    expect(await rows.count()).toBe(23);
+    expect(await page.isHidden('#inbox-more')).toBe(true);
+
+    await page.click('#inbox li:has-text("Report 23") button:text-is("Mark read")');
+    await page.waitForSelector('#unread-badge:text-is("22")');
+    await page.click('#inbox li:has-text("Report 23") button:text-is("Mark unread")');
+    await page.waitForSelector('#unread-badge:text-is("23")');
+    await page.click('#inbox li:has-text("Report 22") button:text-is("Archive")');
+    await page.waitForSelector('#unread-badge:text-is("22")');
+    await page.waitForSelector('#inbox li:has-text("Report 22")', { state: 'detached' });
+    await page.click('#inbox-panel [data-view=archived]');
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('#inbox li')];
+      return rows.length === 1 && (rows[0].textContent ?? '').includes('Report 22');
+    });
+    await page.click('#inbox li:has-text("Report 22") button:text-is("Unarchive")');
+    await page.waitForSelector('#inbox-empty:text("Nothing archived")');
+    // Back in All, read (archiving read it); Unread starts with the newest unread one.
+    await page.click('#inbox-panel [data-view=all]');
+    await page.waitForSelector('#inbox li[data-read=true]:has-text("Report 22")');
+    await page.click('#inbox-panel [data-view=unread]');
+    await page.waitForSelector('#inbox li:first-child:has-text("Report 23")');
+    expect(await page.locator('#inbox li:has-text("Report 22")').count()).toBe(0);
+    await page.close();
+  }, 30000);
+
   it('stops toasting a type once it is switched off in the preferences panel', async () => {
     const { page } = alice;
     await page.click('#prefs-toggle');
