@@ -159,13 +159,6 @@ function run(session: Session): void {
   const decisions = new WorkflowDecisions(api);
   const inbox = new Inbox(api, decisions, { watch: (id) => timeline.watch(id), failed });
   const preferences = new PreferencesPanel(api, failed);
-  let inboxOpen = false;
-  new Panels((open) => {
-    inboxOpen = open === 'inbox-panel';
-    decisions.recheckWhile(inboxOpen);
-    if (inboxOpen) inbox.reload();
-    if (open === 'prefs-panel') void preferences.load();
-  });
   const badge = byId('unread-badge');
 
   const knownTypes = new Set<string>(NOTIFICATION_TYPES);
@@ -174,6 +167,17 @@ function run(session: Session): void {
     inbox.setTypes([...knownTypes].sort());
   };
   learnTypes([]);
+  let inboxOpen = false;
+  new Panels((open) => {
+    inboxOpen = open === 'inbox-panel';
+    decisions.recheckWhile(inboxOpen);
+    if (inboxOpen) {
+      inbox.reload();
+      // The filter offers every type known now, also those first published meanwhile.
+      api.types().then(learnTypes, () => undefined);
+    }
+    if (open === 'prefs-panel') void preferences.load();
+  });
 
   const client = new NotificationClient({
     getToken,
