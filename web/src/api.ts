@@ -93,10 +93,6 @@ export class Api {
     return callApi<T>('POST', path, { token: await this.getToken(), body });
   }
 
-  async put<T>(path: string, body: unknown): Promise<T> {
-    return callApi<T>('PUT', path, { token: await this.getToken(), body });
-  }
-
   workflow(id: string): Promise<Workflow> {
     return this.get<Workflow>(`/workflows/${encodeURIComponent(id)}`);
   }
