@@ -6,6 +6,10 @@
 declare module 'event-source-polyfill' {
   export const EventSourcePolyfill: new (
     url: string,
-    init: { headers: Record<string, string>; heartbeatTimeout?: number },
+    init: {
+      headers: Record<string, string>;
+      heartbeatTimeout?: number;
+      Transport?: new () => unknown;
+    },
   ) => EventSource;
 }

@@ -17,6 +17,7 @@
  *   user with no notification yet, is covered by reading the inbox once the stream is open.
  * - `token-expiring`: reconnects at once with a fresh token from `getToken` (or ticket).
  * - `unread`: the service's `unread-count`, the same in every tab.
+ * - `reconnectNow()`: "Retry now" from any tab, skipping the backoff's wait.
  * - Every type: the stream's `types` event lists every notification type the service
  *   knows, and again when a new one appears; the client listens to each, so types other
  *   services invent reach `notification` listeners with no configuration.
@@ -85,6 +86,8 @@ type RelayMessage =
   | { kind: 'types'; types: string[] }
   | { kind: 'preferences'; preferences: Preferences }
   | { kind: 'hello' }
+  /** A follower asks the leader to skip the wait and reconnect now. */
+  | { kind: 'reconnect' }
   | {
       kind: 'sync';
       cursor: string | null;
@@ -173,6 +176,20 @@ export class NotificationClient {
     this.leader.start((leading) => (leading ? this.lead() : this.follow()));
   }
 
+  /**
+   * Skips the wait: a stream that is not live tries again now, with the same cursor
+   * ("Retry now"). In a tab that follows another, the leader tab is asked to. A live
+   * stream is left alone.
+   */
+  reconnectNow(): void {
+    if (this.leading) this.retryStream();
+    else this.post({ kind: 'reconnect' });
+  }
+
+  private retryStream(): void {
+    if (this.streamState.status !== 'live') this.stream?.reconnectNow();
+  }
+
   stop(): void {
     this.leader.stop();
     this.stream?.stop();
@@ -250,6 +267,9 @@ export class NotificationClient {
         break;
       case 'state':
         if (!this.leading) this.setState(message.state);
+        break;
+      case 'reconnect':
+        if (this.leading) this.retryStream();
         break;
       case 'hello':
         if (this.leading) {

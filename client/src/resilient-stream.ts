@@ -1,10 +1,12 @@
 import { EventSourcePolyfill } from 'event-source-polyfill';
 import { msUntilExpiry } from './jwt-claims.js';
+import { QuietFetchTransport } from './quiet-fetch-transport.js';
 
 /**
  * How a stream authenticates:
  * - `polyfill`: `EventSourcePolyfill` (the `event-source-polyfill` package, imported) sends the
- *   token in an `Authorization` header, so it never appears in a URL;
+ *   token in an `Authorization` header, so it never appears in a URL; it reads through
+ *   {@link QuietFetchTransport}, so a stream broken by a crash leaves no uncaught error;
  * - `native`: the browser's own `EventSource`, which cannot send headers, opens the
  *   stream with a single-use ticket (`POST /notifications/tickets`) in its URL.
  */
@@ -26,7 +28,12 @@ interface EventSourceLike {
 
 export type EventSourcePolyfillConstructor = new (
   url: string,
-  init: { headers: Record<string, string>; heartbeatTimeout?: number },
+  init: {
+    headers: Record<string, string>;
+    heartbeatTimeout?: number;
+    /** How the polyfill reads the response (event-source-polyfill's `Transport` option). */
+    Transport?: new () => unknown;
+  },
 ) => EventSourceLike;
 
 export interface ResilientStreamOptions {
@@ -176,7 +183,10 @@ export class ResilientStream {
       return new EventSource(url);
     }
     const Polyfill = this.options.polyfill ?? EventSourcePolyfill;
-    return new Polyfill(url.toString(), { headers: { Authorization: `Bearer ${token}` } });
+    return new Polyfill(url.toString(), {
+      headers: { Authorization: `Bearer ${token}` },
+      Transport: QuietFetchTransport,
+    });
   }
 
   private async ticket(token: string): Promise<string> {

@@ -1,7 +1,5 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Response } from 'express';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root, from src/demo (tests) and from dist/demo (the built service) alike. */
@@ -33,18 +31,10 @@ function securityHeaders(response: Response): void {
 /**
  * Serves the demo page at `/` as static files: the HTML and CSS as written (web/public),
  * and under /js/ what `npm run build` bundled into dist/web: the page (app.js) and the
- * client package as one browser module (notification-client.js, polyfill included). The
- * `event-source-polyfill` package's own build stays under /vendor/event-source-polyfill/
- * for pages that still load it as a script (the package no longer needs it).
+ * client package as one browser module (notification-client.js, polyfill included).
  */
 export function serveDemoPage(app: NestExpressApplication): void {
-  const polyfill = dirname(createRequire(import.meta.url).resolve('event-source-polyfill'));
   const options = { setHeaders: securityHeaders, fallthrough: true };
   app.useStaticAssets(`${ROOT}web/public`, { ...options, index: 'index.html' });
   app.useStaticAssets(`${ROOT}dist/web`, { ...options, prefix: '/js/', index: false });
-  app.useStaticAssets(polyfill, {
-    ...options,
-    prefix: '/vendor/event-source-polyfill/',
-    index: false,
-  });
 }

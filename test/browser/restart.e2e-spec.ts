@@ -41,6 +41,7 @@ describeWithChromium('The demo page across a restart of the service', () => {
     const { page } = await watchedPage(await browser.newContext());
     await page.goto(service.url);
     await devSignIn(page, 'bob');
+    await page.click('#bell'); // opens the inbox panel
     await sendMessage(service, 'alice', ['bob'], 'before the restart');
     await page.waitForSelector('#inbox li:has-text("before the restart")');
 

@@ -133,6 +133,7 @@ describeWithChromium('The demo page, users in separate browser contexts', () => 
   it('lets bob mark one notification read, then all, and the badge follows', async () => {
     const unread = await badge(bob.page);
     expect(unread).toBeGreaterThan(1);
+    await bob.page.click('#bell'); // opens the inbox panel
     await bob.page.click('#inbox li[data-read=false] button:text("Mark read")');
     await waitForBadge(bob.page, unread - 1);
     await bob.page.click('#mark-all-read');
@@ -140,22 +141,25 @@ describeWithChromium('The demo page, users in separate browser contexts', () => 
     expect(await bob.page.locator('#inbox li[data-read=false]').count()).toBe(0);
   }, 30000);
 
-  it('runs a workflow: started by alice, approved by bob from his inbox, live on her timeline', async () => {
+  it('runs a workflow: started by alice, approved by bob in his inbox, live on her timeline', async () => {
     await alice.page.fill('#workflow-name', 'Release 1.2');
     await alice.page.fill('#workflow-approvers', 'bob');
     await alice.page.click('#workflow-form button[type=submit]');
     await alice.page.waitForSelector('#timeline li:text("workflow.started by alice")');
     await toastAt(bob.page, 'Release 1.2');
+    // Approved in place, from the inbox panel (still open from the previous test).
     await bob.page.click('#inbox li:has-text("Release 1.2") button:text("Approve")');
-    await bob.page.fill('#decide-comment', 'Ship it');
-    await bob.page.click('#decide-form button[value=approve]');
-    await alice.page.waitForSelector('#timeline li:text("workflow.approved by bob: Ship it")');
+    await bob.page.waitForSelector(
+      '#inbox li:has-text("Release 1.2") .decided:text-is("approved")',
+    );
+    await alice.page.waitForSelector('#timeline li:text("workflow.approved by bob")');
     await alice.page.waitForSelector('#timeline li:text("finished: approved")');
-    await toastAt(alice.page, 'Ship it');
+    await toastAt(alice.page, 'bob approved Release 1.2');
   }, 30000);
 
   it("shows each user the other's pointer on the shared document", async () => {
     for (const { page } of [alice, bob]) {
+      await page.keyboard.press('Escape'); // closes the inbox panel
       await page.click('#document-toggle');
       await page.waitForSelector('#document-state:text("Joined")');
     }

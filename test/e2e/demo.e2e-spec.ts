@@ -30,6 +30,10 @@ describe('The demo page and its development sign-in', () => {
       expect(client.text).not.toContain('window.EventSourcePolyfill');
       expect(client.text).toMatch(/export \{[^}]*\bNotificationClient\b[^}]*\}/);
       expect(client.text).not.toMatch(/^import /m);
+      // The page loads no global polyfill script, and the service serves none any more.
+      const page = await request(t.url).get('/').expect(200);
+      expect(page.text).not.toContain('/vendor/');
+      await request(t.url).get('/vendor/event-source-polyfill/eventsource.min.js').expect(404);
     });
 
     it('tells the page that dev tokens exist', async () => {

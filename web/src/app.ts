@@ -1,9 +1,10 @@
 /**
- * The demo page: sign in, then the inbox, toasts, the publishing forms, a workflow's
- * timeline and a shared document, all fed by one NotificationClient per browser.
+ * The demo page: sign in, then the bell with its inbox panel, the preferences panel,
+ * toasts, the publishing forms, a workflow's timeline and a shared document with who is
+ * here, all fed by one NotificationClient per browser.
  */
-import { Api, callApi } from './api.js';
 import { NotificationClient, type ElectionMode, type Transport } from '@notification-hub/client';
+import { Api, callApi, messageOf } from './api.js';
 import {
   clearSession,
   devSignIn,
@@ -14,12 +15,14 @@ import {
   type Session,
 } from './session.js';
 import { ConnectionStatus } from './ui/connection-status.js';
-import { byId, field, formStatus } from './ui/dom.js';
+import { byId, field, formStatus, Notice } from './ui/dom.js';
 import { PublishForms } from './ui/forms.js';
 import { Inbox } from './ui/inbox.js';
+import { PreferencesPanel } from './ui/preferences.js';
 import { PresenceView } from './ui/presence.js';
 import { TimelineView } from './ui/timeline.js';
 import { Toasts } from './ui/toasts.js';
+import { WorkflowDecisions } from './ui/workflow-decisions.js';
 
 async function main(): Promise<void> {
   const session = loadSession();
@@ -27,8 +30,12 @@ async function main(): Promise<void> {
     run(session);
     return;
   }
-  const { devTokens } = await callApi<{ devTokens: boolean }>('GET', '/demo/settings');
-  showSignIn(devTokens);
+  try {
+    const { devTokens } = await callApi<{ devTokens: boolean }>('GET', '/demo/settings');
+    showSignIn(devTokens);
+  } catch (error) {
+    new Notice(byId('notice')).show(`${messageOf(error)} Reload the page to try again.`);
+  }
 }
 
 function showSignIn(devTokens: boolean): void {
@@ -53,8 +60,7 @@ function showSignIn(devTokens: boolean): void {
         section.hidden = true;
         run(session);
       },
-      (error: unknown) =>
-        formStatus(form, error instanceof Error ? error.message : String(error), 'error'),
+      (error: unknown) => formStatus(form, messageOf(error), 'error'),
     );
   });
 }
@@ -65,6 +71,49 @@ function electionMode(): ElectionMode {
   return asked === 'locks' || asked === 'broadcast' ? asked : 'auto';
 }
 
+/** Shows one panel of the header (the inbox or the preferences) and hides the other. */
+class Panels {
+  private readonly toggles = [byId('bell'), byId('prefs-toggle')];
+
+  constructor(private readonly onToggle: (open: string | null) => void) {
+    for (const toggle of this.toggles) {
+      toggle.addEventListener('click', () => {
+        const controls = toggle.getAttribute('aria-controls')!;
+        this.open(byId(controls).hidden ? controls : null);
+      });
+    }
+    document.addEventListener('keydown', (event) => {
+      if (event.key !== 'Escape') return;
+      const open = this.openToggle();
+      if (!open) return;
+      this.open(null);
+      open.focus();
+    });
+    // A click elsewhere on the page closes the open panel, as a menu would.
+    document.addEventListener('click', (event) => {
+      const open = this.openToggle();
+      const target = event.target instanceof Node ? event.target : null;
+      if (!open || !target || !document.contains(target)) return;
+      const panel = byId(open.getAttribute('aria-controls')!);
+      if (!panel.contains(target) && !open.contains(target)) this.open(null);
+    });
+  }
+
+  private openToggle(): HTMLElement | undefined {
+    return this.toggles.find((toggle) => toggle.getAttribute('aria-expanded') === 'true');
+  }
+
+  open(panelId: string | null): void {
+    for (const toggle of this.toggles) {
+      const controls = toggle.getAttribute('aria-controls')!;
+      toggle.setAttribute('aria-expanded', String(controls === panelId));
+      byId(controls).hidden = controls !== panelId;
+    }
+    if (panelId) byId(panelId).querySelector<HTMLElement>('h2')?.focus();
+    this.onToggle(panelId);
+  }
+}
+
 function run(session: Session): void {
   const getToken = tokenSource(session);
   const api = new Api(getToken);
@@ -73,45 +122,70 @@ function run(session: Session): void {
   const roles = session.roles.length > 0 ? ` (${session.roles.join(', ')})` : '';
   byId('who').textContent = `${session.userId}${roles} · ${session.transport}`;
 
+  const notice = new Notice(byId('notice'));
+  const failed = (message: string) => notice.show(message);
   const toasts = new Toasts(byId('toasts'));
-  const status = new ConnectionStatus(byId('connection-state'));
-  const timeline = new TimelineView(session.transport, getToken);
-  new PresenceView(api, session.transport, getToken);
-  const forms = new PublishForms(api, session.roles.includes('admin'), (workflow) =>
-    timeline.watch(workflow.id),
-  );
-  const inbox = new Inbox(api, byId('inbox'), byId('inbox-empty'), byId('unread-badge'), {
-    decide: (id, decision) => forms.prepareDecision(id, decision),
-    watch: (id) => timeline.watch(id),
-  });
-  const reloadInbox = () => void inbox.reload().catch(() => undefined);
-
   const client = new NotificationClient({
     getToken,
     channel: `notification-hub-demo:${session.userId}`,
     transport: session.transport,
     election: electionMode(),
   });
+  // "Retry now": in a tab that follows another, the client asks the leader tab to retry.
+  const status = new ConnectionStatus(byId('connection-state'), byId('retry-now'), () =>
+    client.reconnectNow(),
+  );
+  const timeline = new TimelineView(session.transport, getToken);
+  new PresenceView(api, session.transport, getToken, session.userId);
+  new PublishForms(api, session.roles.includes('admin'), (workflow) => timeline.watch(workflow.id));
+  const decisions = new WorkflowDecisions(api);
+  const inbox = new Inbox(client.inbox, decisions, { watch: (id) => timeline.watch(id), failed });
+  const preferences = new PreferencesPanel(client.preferences, failed);
+  const badge = byId('unread-badge');
+
+  // Every type the service knows (the stream's `types` event, GET /notifications/types),
+  // plus any a notification brings before either says so.
+  const knownTypes = new Set<string>();
+  const learnTypes = (types: readonly string[]) => {
+    const before = knownTypes.size;
+    for (const type of types) knownTypes.add(type);
+    if (knownTypes.size !== before) inbox.setTypes([...knownTypes].sort());
+  };
+  let inboxOpen = false;
+  new Panels((open) => {
+    inboxOpen = open === 'inbox-panel';
+    decisions.recheckWhile(inboxOpen);
+    if (inboxOpen) inbox.reload();
+    if (open === 'prefs-panel') void preferences.load();
+  });
+
   client.on('notification', (notification) => {
     toasts.show(notification);
+    decisions.noticed(notification.type, notification.data);
+    learnTypes([notification.type]);
     inbox.add(notification);
   });
   let unread: number | null = null;
   client.on('unread', (count) => {
     // Fewer unread: something was read, maybe in another tab; show it read here too.
-    if (unread !== null && count < unread) reloadInbox();
+    if (inboxOpen && unread !== null && count < unread) inbox.reload();
     unread = count;
-    inbox.setUnread(count);
+    badge.textContent = String(count);
+    badge.dataset.unread = String(count > 0);
+    badge.setAttribute('aria-label', `${count} unread`);
   });
   client.on('state', (state) => status.render(state));
-  client.on('reset', reloadInbox);
+  client.on('reset', () => inboxOpen && inbox.reload());
+  // Sent when the stream opens and again whenever a new type appears.
+  client.on('types', learnTypes);
+  client.on('preferences', (value) => {
+    preferences.render(value);
+    if (inboxOpen) inbox.reload();
+  });
   client.start();
-  reloadInbox();
+  // Before the stream's first `types` (or with the service unreachable for now).
+  client.types().then(learnTypes, () => undefined);
 
-  byId('mark-all-read').addEventListener(
-    'click',
-    () => void inbox.markAllRead().catch(() => undefined),
-  );
   byId('sign-out').addEventListener('click', () => {
     client.stop();
     clearSession();

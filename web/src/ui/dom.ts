@@ -39,3 +39,26 @@ export function field(data: FormData, name: string): string {
   const value = data.get(name);
   return typeof value === 'string' ? value : '';
 }
+
+/**
+ * The page's one line for failed requests (a polite alert under the header), cleared
+ * after a while or by the next success.
+ */
+export class Notice {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly line: HTMLElement) {}
+
+  show(message: string): void {
+    clearTimeout(this.timer);
+    this.line.textContent = message;
+    this.line.hidden = false;
+    this.timer = setTimeout(() => this.clear(), 10_000);
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+    this.line.hidden = true;
+    this.line.textContent = '';
+  }
+}

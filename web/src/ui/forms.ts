@@ -1,4 +1,4 @@
-import type { Api } from '../api.js';
+import { messageOf, type Api } from '../api.js';
 import { byId, field, formStatus, userList } from './dom.js';
 
 interface Workflow {
@@ -8,12 +8,10 @@ interface Workflow {
 }
 
 /**
- * The publishing forms: a message, a workflow to start, a decision on one, and (admins)
- * an announcement. Each says in its status line what happened, or the service's reason.
+ * The publishing forms: a message, a workflow to start and (admins) an announcement.
+ * Each says in its status line what happened, or why not in words a person reads.
  */
 export class PublishForms {
-  private readonly decide = byId<HTMLFormElement>('decide-form');
-
   constructor(
     private readonly api: Api,
     isAdmin: boolean,
@@ -36,16 +34,6 @@ export class PublishForms {
       this.onWorkflowStarted(workflow);
       return `Started workflow ${workflow.id}`;
     });
-    this.handle(this.decide, async (_form, data, submitter) => {
-      const decision = submitter?.value === 'reject' ? 'reject' : 'approve';
-      const id = field(data, 'id').trim();
-      const comment = field(data, 'comment').trim();
-      const workflow = await this.api.post<Workflow>(
-        `/workflows/${encodeURIComponent(id)}/${decision}`,
-        comment ? { comment } : {},
-      );
-      return `Workflow ${workflow.id}: ${workflow.status}`;
-    });
     const announcement = byId<HTMLFormElement>('announcement-form');
     announcement.hidden = !isAdmin;
     this.handle(announcement, async (form, data) => {
@@ -55,30 +43,16 @@ export class PublishForms {
     });
   }
 
-  /** Fills the decision form for a workflow (from the inbox) and focuses its button. */
-  prepareDecision(workflowId: string, decision: 'approve' | 'reject'): void {
-    byId<HTMLInputElement>('decide-id').value = workflowId;
-    this.decide
-      .querySelector<HTMLButtonElement>(`button[value="${decision}"]`)
-      ?.focus({ preventScroll: false });
-  }
-
   private handle(
     form: HTMLFormElement,
-    submit: (
-      form: HTMLFormElement,
-      data: FormData,
-      submitter: HTMLButtonElement | null,
-    ) => Promise<string>,
+    submit: (form: HTMLFormElement, data: FormData) => Promise<string>,
   ): void {
     form.addEventListener('submit', (event) => {
       event.preventDefault();
-      const submitter = event.submitter instanceof HTMLButtonElement ? event.submitter : null;
       formStatus(form, 'Sending…', 'ok');
-      submit(form, new FormData(form), submitter).then(
+      submit(form, new FormData(form)).then(
         (done) => formStatus(form, done, 'ok'),
-        (error: unknown) =>
-          formStatus(form, error instanceof Error ? error.message : String(error), 'error'),
+        (error: unknown) => formStatus(form, messageOf(error), 'error'),
       );
     });
   }

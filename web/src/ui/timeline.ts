@@ -1,4 +1,4 @@
-import { ResilientStream, type StreamState, type Transport } from '../resilient-stream.js';
+import { ResilientStream, type StreamState, type Transport } from '@notification-hub/client';
 import { byId, element, field } from './dom.js';
 
 const EVENTS = [

@@ -1,4 +1,4 @@
-import type { Notification } from '../notification-client.js';
+import type { Notification } from '@notification-hub/client';
 import { element } from './dom.js';
 
 const SHOWN_FOR_MS = 8000;
