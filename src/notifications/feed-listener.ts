@@ -29,8 +29,9 @@ export class FeedListener implements OnModuleInit {
 
   onModuleInit(): void {
     this.feed.subscribe({
-      // Every instance hears every notification: what no stream here wants is skipped
-      // unparsed, after what every instance must learn from it (a new epoch, a new type).
+      // An instance hears broadcasts and its own users' notifications (on Redis, the
+      // channels of the users it holds streams of), plus what every instance must learn
+      // (a new epoch, a new type): what no stream here wants is skipped unparsed.
       notification: (fed) => {
         this.streams.followHistory(fed.id);
         this.types.observe(fed.type);
@@ -38,8 +39,8 @@ export class FeedListener implements OnModuleInit {
         this.metrics.notificationFed(routed);
         if (routed) this.router.deliver(fed.notification(), fed.json);
       },
-      // Read marks reach every instance too: only one holding a stream of the user has a
-      // count to tell, so the others skip the store reads a recount would cost.
+      // A read mark can still arrive after the user's last stream here closed (and, on
+      // the embedded store, for any user): with no stream, no count to tell, no recount.
       read: (userId) => {
         if (this.hub.users.countFor(userId) === 0) return;
         void this.unread.recount(userId).catch(() => undefined);
