@@ -1,8 +1,8 @@
 import { UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { strictFake } from '../testing/strict-fake.js';
-import { MAX_CLAIM_SECONDS_AHEAD, TokenVerifier } from './token-verifier.js';
+import { MAX_CLAIM_SECONDS_AHEAD, TokenVerifier, VERIFIED_TOKENS_KEPT } from './token-verifier.js';
 
 const secret = 'unit-test-secret';
 const verifier = new TokenVerifier(
@@ -145,6 +145,63 @@ describe(TokenVerifier.name, () => {
       expect(refusal({ sub: 'a', roles, exp: now() + 60 })).toBe(
         'Invalid token: roles must be an array of strings',
       );
+    });
+  });
+
+  describe('remembering verified tokens', () => {
+    afterEach(() => {
+      jest.restoreAllMocks();
+    });
+
+    /** A verifier over a real JwtService whose verify calls are counted. */
+    function counting() {
+      const jwt = new JwtService({ secret, verifyOptions: { algorithms: ['HS256'] } });
+      const calls = jest.spyOn(jwt, 'verify');
+      return { verifier: new TokenVerifier(jwt), calls };
+    }
+
+    it('checks a token once, then gives the same user until it expires', () => {
+      const { verifier: remembering, calls } = counting();
+      const token = sign({ sub: 'a', roles: ['service'], exp: now() + 60 });
+      const first = remembering.verify(token);
+      expect(remembering.verify(token)).toEqual(first);
+      expect(calls).toHaveBeenCalledTimes(1);
+    });
+
+    it('refuses a remembered token as "Token expired" once its exp is reached', () => {
+      const { verifier: remembering, calls } = counting();
+      const exp = now() + 60;
+      const token = sign({ sub: 'a', exp });
+      remembering.verify(token);
+      jest.spyOn(Date, 'now').mockReturnValue(exp * 1000);
+      expect(refusalOf(token, remembering)).toBe('Token expired');
+      expect(calls).toHaveBeenCalledTimes(2);
+    });
+
+    it('never remembers a refused token', () => {
+      const { verifier: remembering, calls } = counting();
+      const forged = new JwtService({ secret: 'another-secret' }).sign(
+        { sub: 'a', exp: now() + 60 },
+        { algorithm: 'HS256' },
+      );
+      expect(refusalOf(forged, remembering)).toBe('Invalid token: invalid signature');
+      expect(refusalOf(forged, remembering)).toBe('Invalid token: invalid signature');
+      expect(calls).toHaveBeenCalledTimes(2);
+    });
+
+    it(`keeps at most ${VERIFIED_TOKENS_KEPT} tokens, forgetting the least recently used`, () => {
+      const { verifier: remembering, calls } = counting();
+      const tokens = Array.from({ length: VERIFIED_TOKENS_KEPT + 1 }, (_, i) =>
+        sign({ sub: `u${i}`, exp: now() + 60 }),
+      );
+      tokens.slice(0, -1).forEach((token) => remembering.verify(token));
+      remembering.verify(tokens[0]); // used again: the second is now the oldest
+      remembering.verify(tokens.at(-1)!);
+      calls.mockClear();
+      remembering.verify(tokens[0]);
+      expect(calls).toHaveBeenCalledTimes(0);
+      remembering.verify(tokens[1]);
+      expect(calls).toHaveBeenCalledTimes(1);
     });
   });
 });

@@ -18,6 +18,19 @@ const stream = (userId: string) => strictFake<ResumableStream>(`stream of ${user
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
 describe(MutedTypes.name, () => {
+  describe('allows', () => {
+    it('says yes for unknown users, no for a muted type, and "not yet" while the set is read', async () => {
+      const { muted, answers } = setup();
+      muted.retain('alice');
+      expect(muted.allows('alice', 'invoice.paid')).toBeNull();
+      answers[0].resolve(['invoice.paid']);
+      await flush();
+      expect(muted.allows('alice', 'invoice.paid')).toBe(false);
+      expect(muted.allows('alice', 'invoice.sent')).toBe(true);
+      expect(muted.allows('bob', 'invoice.paid')).toBe(true);
+    });
+  });
+
   describe('unlessMuted', () => {
     it('is the send itself while no connected user mutes anything', async () => {
       const { muted, answers } = setup();

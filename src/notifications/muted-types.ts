@@ -97,6 +97,18 @@ export class MutedTypes {
     return (connection) => this.forUser(connection.userId, type, () => send(connection));
   }
 
+  /**
+   * Whether `type` may go to `userId` now: false when they turned it off, null while their
+   * set is still being read (then {@link forUser} holds the delivery). No closure: a
+   * targeted publish asks once per recipient.
+   */
+  allows(userId: string, type: string): boolean | null {
+    const entry = this.entries.get(userId);
+    if (!entry) return true;
+    if (entry.muted === null) return null;
+    return !entry.muted.has(type);
+  }
+
   /** Runs `deliver` unless `userId` turned `type` off (later, while their set is read). */
   forUser(userId: string, type: string, deliver: () => void): void {
     const entry = this.entries.get(userId);

@@ -53,9 +53,15 @@ export class NotificationRouter {
       const { recipient } = notification;
       const count = this.unread.frameAfter(recipient, notification.id);
       const withCount = count === null ? frame : frame + count;
-      this.muted.forUser(recipient, notification.type, () => {
+      const allowed = this.muted.allows(recipient, notification.type);
+      if (allowed === true) {
         streams = this.streams.sendTo(recipient, withCount, notification.id, count);
-      });
+      } else if (allowed === null) {
+        // Their set is still being read: delivered (or not) once it is known.
+        this.muted.forUser(recipient, notification.type, () =>
+          this.streams.sendTo(recipient, withCount, notification.id, count),
+        );
+      }
     }
     this.metrics.delivered(streams, receivedAt);
   }
