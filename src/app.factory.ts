@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { NextFunction, Request, Response } from 'express';
 import { LoggerService, ValidationPipe } from '@nestjs/common';
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -50,7 +51,14 @@ export async function createApp(
   app.useBodyParser('json', { limit: BODY_LIMIT });
   // Depth, lone surrogates and prototype keys, before anything recursive sees the body.
   app.use(checkBodyShape());
-  app.use(cookieParser());
+  // Only where there are cookies: cookie-parser gives every request two dictionary-mode
+  // objects, which an idle stream would hold for its whole life (issue 16); without a
+  // Cookie header `request.cookies` stays undefined, which token-source.ts allows.
+  const parseCookies = cookieParser();
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    if (request.headers.cookie === undefined) next();
+    else parseCookies(request, response, next);
+  });
   // Nest runs one global filter per error: the wrapper records the reason for the access
   // line, then the storage filter answers.
   app.useGlobalFilters(

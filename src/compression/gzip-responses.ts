@@ -18,7 +18,16 @@ export function gzipResponses(): RequestHandler {
   const compressResponse = compression({ filter });
   const compressStream = compression({ filter, ...STREAM_ZLIB_OPTIONS });
   return (request: Request, response: Response, next: NextFunction) => {
-    const compress = isStreamRequest(request) ? compressStream : compressResponse;
+    const streaming = isStreamRequest(request);
+    if (streaming && !acceptsGzip(request)) {
+      // Sent as it is: `compression` would still wrap the response's write, end, on and
+      // writeHead in closures that an idle stream holds for its whole life, only to pass
+      // the bytes on (issue 16). The Vary it would add is kept.
+      response.vary('Accept-Encoding');
+      next();
+      return;
+    }
+    const compress = streaming ? compressStream : compressResponse;
     compress(offeringGzipOnly(request), response, (error?: unknown) => {
       if (error) {
         next(error);
@@ -48,6 +57,14 @@ function isStreamRequest(request: Request): boolean {
     request.method === 'GET' &&
     (request.path.endsWith('/stream') ||
       (request.headers.accept ?? '').includes('text/event-stream'))
+  );
+}
+
+/** Whether gzip is the client's choice between gzip and identity. */
+function acceptsGzip(request: Request): boolean {
+  return (
+    request.headers['accept-encoding'] !== undefined &&
+    request.acceptsEncodings('gzip', 'identity') === 'gzip'
   );
 }
 

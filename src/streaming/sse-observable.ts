@@ -31,15 +31,18 @@ export function serveSse(
   connection: SseConnection,
   onOpen: () => void = () => undefined,
 ): Observable<never> {
-  const nestStream = catchNestSseStream(response);
+  // Let go of once taken: the Observable lives as long as the stream.
+  let nestStream: ReturnType<typeof catchNestSseStream> | null = catchNestSseStream(response);
   // A client that leaves before Nest subscribes would otherwise keep its slot.
-  response.once('close', () => connection.close());
+  (response as ConnectedResponse)[CONNECTION] = connection;
+  response.on('close', closeConnection);
   // One that left even earlier, while a guard or the route awaited something, had its
   // 'close' already, and Nest will never subscribe: without this its connection would
   // stay registered for good, counting against the limits and buffering every event.
   if (response.destroyed || response.req.socket?.destroyed) connection.close();
   return new Observable<never>((subscriber) => {
-    const piped = nestStream.take();
+    const piped = nestStream?.take();
+    nestStream = null;
     try {
       if (!piped) throw new Error('Nest did not pipe an SSE stream into the response');
       // Nest would commit the headers on its next timer tick or first message; the
@@ -65,6 +68,20 @@ export function serveSse(
     onOpen();
     return () => connection.close();
   });
+}
+
+/** The connection a response serves, for {@link closeConnection}. */
+const CONNECTION = Symbol('sseConnection');
+type ConnectedResponse = Response & { [CONNECTION]: SseConnection };
+
+/**
+ * Closes a response's connection when the response closes: one listener for all
+ * streams, the connection kept on the response (a `once` closure per stream was a
+ * closure, its context and a bound wrapper held for the stream's life, issue 16).
+ */
+function closeConnection(this: ConnectedResponse): void {
+  this.off('close', closeConnection);
+  this[CONNECTION].close();
 }
 
 const nodeWrite = ServerResponse.prototype.write as (this: ServerResponse, chunk: Chunk) => boolean;

@@ -73,7 +73,8 @@ export class StreamHub implements BeforeApplicationShutdown {
     id: string,
     request: StreamRequest,
   ): { stream: ResumableStream; served: Observable<never> } {
-    const { user, lastEventId } = request;
+    // Taken apart: the request and its onRegistered are not held for the stream's life.
+    const { user, lastEventId, onRegistered, onOpen, onClose } = request;
     const release = this.admission.admit(user.id);
     const logClosed = logStreamOpened(this.logger, {
       kind: registry.kind,
@@ -93,7 +94,7 @@ export class StreamHub implements BeforeApplicationShutdown {
         release();
         if (reason === 'slow-consumer') this.metrics.slowConsumersDropped.inc();
         logClosed(reason, closed.bytesSent);
-        request.onClose?.(stream, reason);
+        onClose?.(stream, reason);
       },
     });
     const stream = new ResumableStream(connection, id);
@@ -101,8 +102,7 @@ export class StreamHub implements BeforeApplicationShutdown {
     stream.holdLive(lastEventId);
     // Registered now, not on subscribe, so that concurrent opens count against the limit.
     registry.add(stream);
-    request.onRegistered?.(stream);
-    const { onOpen } = request;
+    onRegistered?.(stream);
     const served = serveSse(request.response, connection, onOpen && (() => onOpen(stream)));
     return { stream, served };
   }
