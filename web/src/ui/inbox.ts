@@ -31,6 +31,12 @@ export class Inbox {
   private nextBefore: string | null = null;
   /** Bumped by every reload, so that an older answer arriving late is dropped. */
   private generation = 0;
+  /**
+   * Ids shown live (add) since the first page was last asked for: a page read before they
+   * were stored lacks them, and replacing the list with it would hide them until the next
+   * reload.
+   */
+  private readonly arrivedSinceReload = new Set<string>();
   private readonly list = byId('inbox');
   private readonly empty = byId('inbox-empty');
   private readonly more = byId<HTMLButtonElement>('inbox-more');
@@ -87,11 +93,16 @@ export class Inbox {
   /** Reads the first page of the current view again (failures are shown, not thrown). */
   reload(): void {
     const generation = ++this.generation;
+    this.arrivedSinceReload.clear();
     this.status.textContent = 'Loading…';
     this.api.list(this.query(null)).then(
       (page) => {
         if (generation !== this.generation) return;
-        this.items = page.items;
+        const inPage = new Set(page.items.map((item) => item.id));
+        const arrived = this.items.filter(
+          (item) => this.arrivedSinceReload.has(item.id) && !inPage.has(item.id),
+        );
+        this.items = [...arrived, ...page.items];
         this.nextBefore = page.nextBefore;
         this.status.textContent = '';
         this.render();
@@ -131,6 +142,7 @@ export class Inbox {
     if (this.view === 'archived' || (this.type && notification.type !== this.type)) return;
     if (this.items.some((item) => item.id === notification.id)) return;
     this.items.unshift({ ...notification, read: false });
+    this.arrivedSinceReload.add(notification.id);
     this.render();
   }
 
