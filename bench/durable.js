@@ -3,8 +3,8 @@
 // one instance to another through Redis. The built service (dist/) runs as child
 // processes; the streams are raw HTTP clients in this process. Part of `npm run bench`;
 // alone: `npm run build && node bench/durable.js`.
-import { spawn } from 'node:child_process';
 import http from 'node:http';
+import { startRedis } from './redis-server.js';
 import { devToken, openBlocks, postJson, startService } from './support.js';
 
 const THROUGHPUT_STREAMS = Number(process.env.THROUGHPUT_STREAMS ?? 100);
@@ -75,24 +75,6 @@ export async function throughput(url) {
   };
 }
 
-/** A redis-server on a free port, persistence off; null when none is installed. */
-export async function startRedis() {
-  const probe = http.createServer();
-  await new Promise((ready) => probe.listen(0, '127.0.0.1', ready));
-  const { port } = probe.address();
-  await new Promise((done) => probe.close(done));
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
-  );
-  const started = await new Promise((ready) => {
-    child.on('error', () => ready(false));
-    child.stdout.on('data', (chunk) => String(chunk).includes('Ready to accept') && ready(true));
-  });
-  return started ? { url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGKILL') } : null;
-}
-
 /** Publish on one instance → receipt on a stream of another (or the same), one at a time. */
 async function latency(publishUrl, streamUrl, label) {
   const ROUNDS = 200;
@@ -137,7 +119,8 @@ export async function measureDurable() {
   } finally {
     await single.stop();
   }
-  const redis = await startRedis();
+  // Null when no redis-server is installed.
+  const redis = await startRedis().catch(() => null);
   if (!redis) {
     console.log('redis-server not installed: Redis latencies not measured');
     return results;
@@ -155,7 +138,7 @@ export async function measureDurable() {
     printLatency(results.latency.at(-1));
   } finally {
     await Promise.all([a.stop(), b.stop()]);
-    redis.stop();
+    await redis.stop();
   }
   return results;
 }

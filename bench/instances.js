@@ -6,12 +6,10 @@
 // recipient a request and once with 20 (the same notifications a second, in fewer requests).
 //   npm run build && node bench/instances.js      (STREAMS=1000 RATE=200 SECONDS=20)
 // Linux only (/proc). Prints a table; writes nothing.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { devToken, openBlocks, postJson, startService } from './support.js';
-import { stopProcess } from './processes.js';
+import { startRedis } from './redis-server.js';
 
 const STREAMS = Number(process.env.STREAMS ?? 1000);
 const RATE = Number(process.env.RATE ?? 200);
@@ -28,35 +26,6 @@ function cpuSeconds(pid) {
   // Fields after the command name, which is in parentheses and may hold spaces.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / TICKS;
-}
-
-function freePort() {
-  return new Promise((done, fail) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-    server.on('error', fail);
-  });
-}
-
-async function startRedis() {
-  const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  await new Promise((ready, fail) => {
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      if (out.includes('Ready to accept connections')) ready();
-    });
-    child.once('exit', (code) => fail(new Error(`redis-server exited with ${code}: ${out}`)));
-  });
-  child.stdout.resume();
-  return { url: `redis://127.0.0.1:${port}`, pid: child.pid, stop: () => stopProcess(child) };
 }
 
 const redis = await startRedis();

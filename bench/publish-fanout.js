@@ -3,10 +3,9 @@
 // subscriber connections on one channel (as N instances), MESSAGES publishes of a
 // SIZE-byte message; Redis CPU seconds from /proc/<pid>/stat per message, for each N.
 //   node bench/publish-fanout.js       (N=1,10,40 MESSAGES=20000 SIZE=400)
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import { Redis } from 'ioredis';
+import { startRedis } from './redis-server.js';
 
 const COUNTS = (process.env.N ?? '1,10,40').split(',').map(Number);
 const MESSAGES = Number(process.env.MESSAGES ?? 20_000);
@@ -17,17 +16,8 @@ const cpuSeconds = (pid) => {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 };
-const port = await new Promise((done) => {
-  const server = net.createServer().listen(0, '127.0.0.1', () => {
-    const { port: free } = server.address();
-    server.close(() => done(free));
-  });
-});
-const server = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no']);
-await new Promise((ready) =>
-  server.stdout.on('data', (c) => String(c).includes('Ready') && ready()),
-);
-const url = `redis://127.0.0.1:${port}`;
+const server = await startRedis();
+const { url } = server;
 const message = 'x'.repeat(SIZE);
 console.log(`Redis CPU per PUBLISH of a ${SIZE}-byte message, ${MESSAGES} messages:`);
 try {
@@ -55,6 +45,6 @@ try {
     subscribers.forEach((s) => s.disconnect());
   }
 } finally {
-  server.kill();
+  await server.stop();
 }
 process.exit(0);
