@@ -10,6 +10,7 @@ import {
   devSignIn,
   launchChromium,
   toastsOf,
+  waitForToast,
   waitLive,
   watchedPage,
   type WatchedPage,
@@ -27,17 +28,6 @@ const BROWSER_NETWORK_LOG = /^console: Failed to load resource: net::ERR_/;
 
 function pageErrors({ errors }: WatchedPage): string[] {
   return errors.filter((error) => !BROWSER_NETWORK_LOG.test(error));
-}
-
-async function waitToast(page: Page, text: string): Promise<void> {
-  await page.waitForFunction(
-    (wanted) =>
-      (window as unknown as { __toasts: { text: string }[] }).__toasts.some((toast) =>
-        toast.text.includes(wanted),
-      ),
-    text,
-    { timeout: 10000 },
-  );
 }
 
 /** Opens the inbox panel behind the bell (if it is not open yet). */
@@ -100,7 +90,7 @@ describeWithChromium('The demo page as a product', () => {
   it('shows a type invented by a service, with nothing configured, as a toast and in the inbox', async () => {
     await publish(service, ['alice', 'bob'], 'Invoice 42 paid', { type: 'invoice.paid' });
     for (const { page } of [alice, bob]) {
-      await waitToast(page, 'Invoice 42 paid');
+      await waitForToast(page, 'Invoice 42 paid');
       await openInbox(page);
       await page.waitForSelector('#inbox li[data-type="invoice.paid"]:has-text("Invoice 42 paid")');
       // The type filter offers it, and filters by it.
@@ -132,7 +122,7 @@ describeWithChromium('The demo page as a product', () => {
       await page.click('#inbox-panel [data-view="all"]');
       await wasRead;
       await publish(service, ['alice'], 'Arrived mid-reload');
-      await waitToast(page, 'Arrived mid-reload');
+      await waitForToast(page, 'Arrived mid-reload');
       release();
       await page.waitForFunction(() => document.querySelector('#inbox-status')?.textContent === '');
       expect(await page.locator('#inbox li:has-text("Arrived mid-reload")').count()).toBe(1);
@@ -208,14 +198,14 @@ describeWithChromium('The demo page as a product', () => {
     await sendMessage(service, 'carol', ['alice'], 'muted hello');
     await startWorkflow(service, 'carol', { name: 'After the mute', approvers: ['alice'] });
     // The stream delivers in order: the workflow's toast comes after the message's would have.
-    await waitToast(page, 'After the mute');
+    await waitForToast(page, 'After the mute');
     const texts = (await toastsOf(page)).map((toast) => toast.text);
     expect(texts).not.toContainEqual(expect.stringContaining('muted hello'));
 
     await toggle.check();
     await page.waitForSelector('#prefs-status:text("message.created: on")');
     await sendMessage(service, 'carol', ['alice'], 'heard again');
-    await waitToast(page, 'heard again');
+    await waitForToast(page, 'heard again');
     await page.keyboard.press('Escape');
     expect(await page.isHidden('#prefs-panel')).toBe(true);
   }, 30000);
@@ -284,7 +274,7 @@ describeWithChromium('The demo page as a product', () => {
       expect(await page.isHidden('#retry-now')).toBe(true);
     }
     await sendMessage(service, 'carol', ['alice', 'bob'], 'after the restart');
-    for (const { page } of [alice, bob]) await waitToast(page, 'after the restart');
+    for (const { page } of [alice, bob]) await waitForToast(page, 'after the restart');
     // The presence streams came back on their own: the pointers and the list too.
     await bob.page.keyboard.press('ArrowDown');
     await alice.page.waitForSelector('#document .cursor[data-user=bob]', { timeout: 20000 });

@@ -7,6 +7,7 @@ import {
   lastSubmit,
   launchChromium,
   toastsOf,
+  waitForToast,
   watchedPage,
   type WatchedPage,
 } from '../support/chromium.js';
@@ -18,14 +19,7 @@ const TRIES = 9;
 
 /** Waits until the page has shown a toast containing `text`; returns when (browser clock). */
 async function toastAt(page: Page, text: string): Promise<number> {
-  await page.waitForFunction(
-    (wanted) =>
-      (window as unknown as { __toasts: { text: string }[] }).__toasts.some((toast) =>
-        toast.text.includes(wanted),
-      ),
-    text,
-    { timeout: 10000 },
-  );
+  await waitForToast(page, text);
   return (await toastsOf(page)).find((toast) => toast.text.includes(text))!.at;
 }
 

@@ -103,6 +103,18 @@ export function toastsOf(page: Page): Promise<RecordedToast[]> {
   return page.evaluate(() => (window as unknown as { __toasts: RecordedToast[] }).__toasts);
 }
 
+/** Waits (10 s at most) until the page has shown a toast containing `text`. */
+export async function waitForToast(page: Page, text: string): Promise<void> {
+  await page.waitForFunction(
+    (wanted) =>
+      (window as unknown as { __toasts: RecordedToast[] }).__toasts.some((toast) =>
+        toast.text.includes(wanted),
+      ),
+    text,
+    { timeout: 10000 },
+  );
+}
+
 /** When each form of the page was last submitted (epoch ms, browser clock). */
 export async function lastSubmit(page: Page, formId: string): Promise<number> {
   const submits = await page.evaluate(
