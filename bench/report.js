@@ -78,9 +78,16 @@ export function printReport(results) {
 }
 
 /** BENCH_KINDS runs: each measured number by N and server, and the ratio to the floor. */
+/** Only in BENCH_KINDS runs: what the load generator itself costs (not a server's figure). */
+const LOAD_ROW = [
+  'load generator CPU per received event, during fan-out (µs)',
+  (e) => e.fanout?.loadCpuPerEventMicros,
+  fixed,
+];
+
 export function printPartial(results) {
   for (const [n, byKind] of Object.entries(results.byN)) {
-    for (const [label, read, format] of ROWS) {
+    for (const [label, read, format] of [...ROWS, LOAD_ROW]) {
       const values = Object.entries(byKind).map(([kind, e]) => [kind, read(e)]);
       if (values.every(([, value]) => value === undefined)) continue;
       const floor = read(byKind.floor ?? {});

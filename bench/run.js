@@ -69,7 +69,12 @@ try {
       const entry = { ...memory };
       if (SIZES.includes(n)) {
         log(`${kind}, N = ${n}: broadcast fan-out`);
+        const loadBefore = await gen.usage();
         entry.fanout = await broadcastFanout(server, gen, n);
+        const loadAfter = await gen.usage();
+        // The apparatus's own cost, so that a change to the load generator shows here.
+        entry.fanout.loadCpuPerEventMicros =
+          (loadAfter.cpuMicros - loadBefore.cpuMicros) / (loadAfter.received - loadBefore.received);
         log(`${kind}, N = ${n}: broadcast throughput`);
         entry.broadcast = await broadcastThroughput(server, gen, n);
       }

@@ -69,6 +69,15 @@ export class LoadGenerator {
     };
   }
 
+  /** CPU microseconds and title events read so far, summed over the workers. */
+  async usage() {
+    const usages = await this.all('usage');
+    return {
+      cpuMicros: usages.reduce((sum, usage) => sum + usage.cpuMicros, 0),
+      received: usages.reduce((sum, usage) => sum + usage.received, 0),
+    };
+  }
+
   stop() {
     for (const { child } of this.workers) child.kill('SIGKILL');
   }

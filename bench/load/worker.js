@@ -14,6 +14,8 @@ const TITLE =
 /** Stream by user id. */
 const streams = new Map();
 let recording = { deliveries: 0, first: 0, last: 0, perEvent: new Map(), samples: null };
+/** Title events read since the start, for the CPU this process spends per event (`usage`). */
+let received = 0;
 
 function resetRecording(keepSamples) {
   recording = {
@@ -31,6 +33,7 @@ function onEvents(stream, text) {
   let match;
   while ((match = TITLE.exec(text)) !== null) {
     stream.lastId = match[1];
+    received += 1;
     const seq = Number(match[2]);
     const latency = at - Number(match[3]);
     stream.seqs?.push(seq);
@@ -125,6 +128,11 @@ const commands = {
     return { deliveries, first, last, perEvent: [...perEvent], samples };
   },
   close: () => closeAll(),
+  /** What reading has cost this process so far: CPU (user + system) and title events read. */
+  usage: () => {
+    const { user, system } = process.cpuUsage();
+    return { cpuMicros: user + system, received };
+  },
   /** The slow consumer: stops reading (its socket's buffers fill up, then the server's). */
   pause: ({ userId }) => {
     const stream = streams.get(userId);
