@@ -2,20 +2,27 @@
 // counts what reaches them. Every notification's title carries its sequence number and
 // when it was published (`b<seq>@<epoch ms>`), so each delivery's latency is measured
 // where it lands. Driven by the coordinator (load-generator.js) over IPC.
-import http from 'node:http';
+// Streams are plain sockets read by sse-reader.js rather than Node's HTTP client: this
+// process shares the cores with the servers it measures, so it must cost little per event.
+import net from 'node:net';
 import jwt from 'jsonwebtoken';
 import { DEV_JWT_SECRET } from '../../dist/config.js';
+import { SseReader } from './sse-reader.js';
 
 const now = () => performance.timeOrigin + performance.now();
-// Nest's SseStream writes `event:` before `id:`, the others after: either order is read.
-const TITLE =
-  /^(?:event: [^\n]*\n)?id: (\S+)\n(?:event: [^\n]*\n)?data: [^\n]*?"title":"b(\d+)@([\d.]+)"/gm;
 
 /** Stream by user id. */
 const streams = new Map();
 let recording = { deliveries: 0, first: 0, last: 0, perEvent: new Map(), samples: null };
 /** Title events read since the start, for the CPU this process spends per event (`usage`). */
 let received = 0;
+/** When the bytes being read landed: taken once per read, before parsing them. */
+let landedAt = 0;
+/**
+ * One read buffer for every socket (net's `onread`): no Buffer and no stream machinery
+ * ('data' events) per read. Safe because each read is parsed before the next one lands.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 function resetRecording(keepSamples) {
   recording = {
@@ -27,74 +34,66 @@ function resetRecording(keepSamples) {
   };
 }
 
-function onEvents(stream, text) {
-  const at = now();
-  TITLE.lastIndex = 0;
-  let match;
-  while ((match = TITLE.exec(text)) !== null) {
-    stream.lastId = match[1];
-    received += 1;
-    const seq = Number(match[2]);
-    const latency = at - Number(match[3]);
-    stream.seqs?.push(seq);
-    if (stream.excluded) continue;
-    recording.deliveries += 1;
-    if (recording.first === 0) recording.first = at;
-    recording.last = at;
-    let event = recording.perEvent.get(seq);
-    if (!event) recording.perEvent.set(seq, (event = { count: 0, max: 0 }));
-    event.count += 1;
-    if (latency > event.max) event.max = latency;
-    recording.samples?.push(latency);
-  }
+function onTitle(stream, id, seq, publishedAt) {
+  const at = landedAt;
+  stream.lastId = id;
+  received += 1;
+  const latency = at - publishedAt;
+  stream.seqs?.push(seq);
+  if (stream.excluded) return;
+  recording.deliveries += 1;
+  if (recording.first === 0) recording.first = at;
+  recording.last = at;
+  let event = recording.perEvent.get(seq);
+  if (!event) recording.perEvent.set(seq, (event = { count: 0, max: 0 }));
+  event.count += 1;
+  if (latency > event.max) event.max = latency;
+  recording.samples?.push(latency);
 }
 
 /**
- * Opens one stream; resolves once its `retry:` has arrived. `localAddress` (127.0.0.x): the
- * source address, each with its own ~28,000 ephemeral ports to one server port.
+ * Opens one stream; resolves once its `retry:` (its first event) has arrived. `localAddress`
+ * (127.0.0.x): the source address, each with its own ~28,000 ephemeral ports to one server port.
  */
 function openStream(base, userId, lastEventId, localAddress) {
+  const url = new URL(base);
   const token = jwt.sign({ sub: userId }, DEV_JWT_SECRET, { algorithm: 'HS256', expiresIn: 7200 });
-  const headers = { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' };
-  if (lastEventId) headers['Last-Event-ID'] = lastEventId;
+  const request =
+    `GET /notifications/stream HTTP/1.1\r\nHost: ${url.host}\r\n` +
+    `Authorization: Bearer ${token}\r\nAccept: text/event-stream\r\n` +
+    (lastEventId ? `Last-Event-ID: ${lastEventId}\r\n` : '') +
+    'Connection: keep-alive\r\n\r\n';
   return new Promise((opened, fail) => {
-    const request = http.get(`${base}/notifications/stream`, {
-      agent: false,
-      headers,
-      localAddress,
-    });
     const stream = streams.get(userId) ?? { userId, lastId: lastEventId ?? null };
-    stream.request = request;
+    const reader = new SseReader((id, seq, publishedAt) => onTitle(stream, id, seq, publishedAt));
+    const onRead = (length, buffer) => {
+      landedAt = now();
+      reader.push(buffer, length);
+      if (stream.opened) return;
+      if (reader.status !== 0 && reader.status !== 200) {
+        fail(new Error(`stream of ${userId}: ${reader.status}`));
+        socket.destroy();
+      } else if (reader.events > 0) {
+        stream.opened = true;
+        opened();
+      }
+    };
+    const socket = net.connect({
+      host: url.hostname,
+      port: Number(url.port),
+      localAddress,
+      onread: { buffer: READ_BUFFER, callback: onRead },
+    });
+    stream.socket = socket;
     stream.ended = false;
     stream.opened = false;
     streams.set(userId, stream);
-    request.on('error', (error) => (stream.opened ? undefined : fail(error)));
-    request.on('response', (response) => {
-      if (response.statusCode !== 200) {
-        fail(new Error(`stream of ${userId}: ${response.statusCode}`));
-        response.resume();
-        return;
-      }
-      stream.response = response;
-      response.setEncoding('utf8');
-      let pending = '';
-      response.on('data', (chunk) => {
-        const text = pending + chunk;
-        const end = text.lastIndexOf('\n\n');
-        if (end === -1) {
-          pending = text;
-          return;
-        }
-        pending = text.slice(end + 2);
-        if (!stream.opened) {
-          stream.opened = true;
-          opened();
-        }
-        onEvents(stream, text.slice(0, end + 2));
-      });
-      // A stream the server cuts off mid-response ends with 'aborted' then 'close', not 'end'.
-      response.on('error', () => undefined);
-      response.on('close', () => (stream.ended = true));
+    socket.write(request);
+    // A stream the server cuts off may end with a reset: 'error', then 'close'.
+    socket.on('error', (error) => (stream.opened ? undefined : fail(error)));
+    socket.on('close', () => {
+      stream.ended = true;
+      if (!stream.opened) fail(new Error(`stream of ${userId}: closed before its first event`));
     });
   });
 }
@@ -112,8 +111,8 @@ async function openAll(base, users, localAddress) {
 async function closeAll() {
   const closing = [];
   for (const stream of streams.values()) {
-    if (!stream.ended) closing.push(new Promise((done) => stream.request.once('close', done)));
-    stream.request.destroy();
+    if (!stream.ended) closing.push(new Promise((done) => stream.socket.once('close', done)));
+    stream.socket.destroy();
   }
   await Promise.all(closing);
   streams.clear();
@@ -138,13 +137,15 @@ const commands = {
     const stream = streams.get(userId);
     stream.excluded = true;
     stream.seqs = [];
-    stream.response.pause();
+    stream.socket.pause();
   },
   /** Reads on, and once the server has dropped it, resumes with Last-Event-ID. */
   resumeSlow: async ({ base, userId, expect }) => {
     const stream = streams.get(userId);
-    const droppedByServer = new Promise((done) => stream.response.once('close', done));
-    stream.response.resume();
+    const droppedByServer = stream.ended
+      ? Promise.resolve()
+      : new Promise((done) => stream.socket.once('close', done));
+    stream.socket.resume();
     const dropped = await Promise.race([
       droppedByServer.then(() => true),
       new Promise((done) => setTimeout(() => done(false), 5000)),
