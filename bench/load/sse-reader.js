@@ -119,23 +119,24 @@ export class SseReader {
 
   /** Body bytes `bytes[start, end)`: each complete event, and the rest kept for later. */
   #body(bytes, start, end) {
+    // A view of these bytes alone, so that no search runs on past them: into the next
+    // chunk, or through the stale rest of the shared buffer (64 KB, for an event without
+    // a title such as the service's `unread-count` after each notification).
+    let part = bytes.subarray(start, end);
     if (this.#pending) {
-      bytes = Buffer.concat([this.#pending, bytes.subarray(start, end)]);
-      start = 0;
-      end = bytes.length;
+      part = Buffer.concat([this.#pending, part]);
       this.#pending = null;
     }
-    while (end - start >= 2) {
-      // May find a match past `end` (the next chunk, or stale bytes of the shared buffer):
-      // then this event is incomplete here.
-      const blank = bytes.indexOf(EVENT_END, start);
-      if (blank === -1 || blank + 2 > end) break;
+    let from = 0;
+    while (part.length - from >= 2) {
+      const blank = part.indexOf(EVENT_END, from);
+      if (blank === -1) break;
       this.events += 1;
-      this.#event(bytes, start, blank + 1);
-      start = blank + 2;
+      this.#event(part, from, blank + 1);
+      from = blank + 2;
     }
     // Copied: a view would keep the whole read buffer alive while the stream waits.
-    if (start < end) this.#pending = Buffer.from(bytes.subarray(start, end));
+    if (from < part.length) this.#pending = Buffer.from(part.subarray(from));
   }
 
   /** One event's lines, `bytes[start, end)`; each line ends with `\n`. */
