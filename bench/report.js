@@ -77,7 +77,6 @@ export function printReport(results) {
   console.log(lines.join('\n'));
 }
 
-/** BENCH_KINDS runs: each measured number by N and server, and the ratio to the floor. */
 /** Only in BENCH_KINDS runs: what the load generator itself costs (not a server's figure). */
 const LOAD_ROW = [
   'load generator CPU per received event, during fan-out (µs)',
@@ -85,6 +84,7 @@ const LOAD_ROW = [
   fixed,
 ];
 
+/** BENCH_KINDS runs: each measured number by N and server, and the ratio to the floor. */
 export function printPartial(results) {
   for (const [n, byKind] of Object.entries(results.byN)) {
     for (const [label, read, format] of [...ROWS, LOAD_ROW]) {
