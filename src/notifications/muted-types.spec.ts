@@ -1,6 +1,5 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import { PreferenceStore } from '../storage/preference-store.js';
-import type { ResumableStream } from '../streaming/resumable-stream.js';
 import { strictFake } from '../testing/strict-fake.js';
 import { MutedTypes } from './muted-types.js';
 
@@ -14,7 +13,6 @@ function setup() {
   return { muted, answers, mutedTypes };
 }
 
-const stream = (userId: string) => strictFake<ResumableStream>(`stream of ${userId}`, { userId });
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
 describe(MutedTypes.name, () => {
@@ -31,17 +29,8 @@ describe(MutedTypes.name, () => {
     });
   });
 
-  describe('unlessMuted', () => {
-    it('is the send itself while no connected user mutes anything', async () => {
-      const { muted, answers } = setup();
-      muted.retain('alice');
-      answers[0].resolve([]);
-      await muted.ready('alice');
-      const send = () => undefined;
-      expect(muted.unlessMuted('invoice.paid', send)).toBe(send);
-    });
-
-    it('skips the streams of users who turned the type off, and only those', async () => {
+  describe('forUser', () => {
+    it('skips the deliveries to users who turned the type off, and only those', async () => {
       const { muted, answers } = setup();
       muted.retain('alice');
       muted.retain('bob');
@@ -49,10 +38,8 @@ describe(MutedTypes.name, () => {
       answers[1].resolve([]);
       await flush();
       const sent: string[] = [];
-      const send = muted.unlessMuted('invoice.paid', (c) => void sent.push(c.userId));
-      send(stream('alice'));
-      send(stream('bob'));
-      send(stream('carol'));
+      for (const userId of ['alice', 'bob', 'carol'])
+        muted.forUser(userId, 'invoice.paid', () => void sent.push(userId));
       expect(sent).toEqual(['bob', 'carol']);
     });
 
@@ -60,8 +47,8 @@ describe(MutedTypes.name, () => {
       const { muted, answers } = setup();
       muted.retain('alice');
       const sent: string[] = [];
-      muted.unlessMuted('invoice.paid', () => void sent.push('paid'))(stream('alice'));
-      muted.unlessMuted('test.ping', () => void sent.push('ping'))(stream('alice'));
+      muted.forUser('alice', 'invoice.paid', () => void sent.push('paid'));
+      muted.forUser('alice', 'test.ping', () => void sent.push('ping'));
       expect(sent).toEqual([]);
       answers[0].resolve(['invoice.paid']);
       await muted.ready('alice');

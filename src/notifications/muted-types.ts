@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { PreferenceStore } from '../storage/preference-store.js';
-import type { SendToStream } from '../streaming/stream-registry.js';
 
 /** A connected user's muted types; `muted` is null until the store answered. */
 interface Entry {
@@ -88,21 +87,13 @@ export class MutedTypes {
   }
 
   /**
-   * `send`, skipping the streams of users who turned `type` off; a stream whose user's set
-   * is still being read gets it once the set is known. While no connected user mutes
-   * anything, `send` itself: a broadcast costs nothing more.
-   */
-  unlessMuted(type: string, send: SendToStream): SendToStream {
-    if (this.muting === 0) return send;
-    return (connection) => this.forUser(connection.userId, type, () => send(connection));
-  }
-
-  /**
    * Whether `type` may go to `userId` now: false when they turned it off, null while their
    * set is still being read (then {@link forUser} holds the delivery). No closure: a
    * targeted publish asks once per recipient.
    */
   allows(userId: string, type: string): boolean | null {
+    // A broadcast asks for every stream: nothing to look up while nobody mutes.
+    if (this.muting === 0) return true;
     const entry = this.entries.get(userId);
     if (!entry) return true;
     if (entry.muted === null) return null;

@@ -49,6 +49,10 @@ function setup(counts: Record<string, string> = {}, everyone: ResumableStream[] 
       calls.push(`frameAfter ${userId} ${cursor}`);
       return counts[userId] ?? null;
     },
+    frameForBroadcast: (userId, { id }) => {
+      calls.push(`frameForBroadcast ${userId} ${id}`);
+      return counts[userId] ?? null;
+    },
   });
   const router = new NotificationRouter(
     strictFake<StreamHub>('hub', {
@@ -58,7 +62,6 @@ function setup(counts: Record<string, string> = {}, everyone: ResumableStream[] 
     strictFake<MetricsService>('metrics', { delivered }),
     // Nobody turned anything off.
     strictFake<MutedTypes>('muted', {
-      unlessMuted: (_type, send) => send,
       allows: () => true,
     }),
   );
@@ -137,6 +140,16 @@ describe(NotificationRouter.name, () => {
       // No count moved: nothing to offer in place of a dropped frame.
       const [[bobChunk, ...bobRest]] = bob.send.mock.calls;
       expect([String(bobChunk), ...bobRest]).toEqual([frame, '42']);
+    });
+
+    it("moves each reached user's count as the broadcast reaches their stream", () => {
+      const streams = ['alice', 'bob'].map(connection);
+      const { router, calls } = setup(
+        {},
+        streams.map((stream) => stream.connection),
+      );
+      router.deliver(notification(BROADCAST), '{}');
+      expect(calls).toEqual(['advance', 'frameForBroadcast alice 42', 'frameForBroadcast bob 42']);
     });
 
     it('encodes each frame-and-count combination once per broadcast', () => {

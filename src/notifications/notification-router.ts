@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { frameEvent } from '../streaming/sse-frame.js';
 import { StreamHub } from '../streaming/stream-hub.js';
-import type { SendToStream, StreamRegistry } from '../streaming/stream-registry.js';
+import type { ResumableStream } from '../streaming/resumable-stream.js';
+import type { StreamRegistry } from '../streaming/stream-registry.js';
 import { MutedTypes } from './muted-types.js';
 import { BROADCAST, Notification } from './notification.js';
 import { UnreadCounts } from './unread-counts.js';
@@ -41,14 +42,18 @@ export class NotificationRouter {
     this.unread.advance(notification);
     let streams = 0;
     if (notification.recipient === BROADCAST) {
-      const send = sendWithCounts(frame, notification.id, (userId) =>
-        this.unread.frameAfter(userId, notification.id),
-      );
-      // Users who turned the type off are skipped (O(1) per stream; nothing while none did).
-      streams = this.streams.sendToAll(
-        this.muted.unlessMuted(notification.type, send),
-        notification.actorId,
-      );
+      const send = sendWithCounts(frame, notification.id);
+      const { unread, muted } = this;
+      const { type } = notification;
+      streams = this.streams.sendToAll((stream) => {
+        const { userId } = stream;
+        const count = unread.frameForBroadcast(userId, notification);
+        // Users who turned the type off are skipped (O(1) per stream; nothing while none did).
+        const allowed = muted.allows(userId, type);
+        if (allowed === true) send(stream, count);
+        // Their set is still being read: delivered (or not) once it is known.
+        else if (allowed === null) muted.forUser(userId, type, () => send(stream, count));
+      }, notification.actorId);
     } else if (notification.recipient !== notification.actorId) {
       const { recipient } = notification;
       const count = this.unread.frameAfter(recipient, notification.id);
@@ -76,12 +81,10 @@ export class NotificationRouter {
 function sendWithCounts(
   frame: string,
   cursor: string,
-  countFrame: (userId: string) => string | null,
-): SendToStream {
+): (stream: ResumableStream, count: string | null) => void {
   const plain = Buffer.from(frame);
   const combined = new Map<string, Buffer>();
-  return (stream) => {
-    const count = countFrame(stream.userId);
+  return (stream, count) => {
     if (count === null) {
       stream.send(plain, cursor);
       return;

@@ -117,24 +117,36 @@ describe(UnreadCounts.name, () => {
       expect(await counts.current('alice')).toEqual({ count: 1, asOf: '1' });
     });
 
-    it('counts a broadcast for every followed user but its actor', async () => {
+    it('leaves users it does not follow alone, without asking the store', () => {
+      const { counts, unreadCount } = setup({});
+      counts.advance(notification('9', 'alice'));
+      expect(counts.frameForBroadcast('alice', notification('10', BROADCAST))).toBeNull();
+      expect(unreadCount).not.toHaveBeenCalled();
+      expect(counts.size).toBe(0);
+    });
+  });
+
+  describe('frameForBroadcast', () => {
+    it("moves a user's count once per broadcast, however many of their streams it reaches", async () => {
       const { counts } = setup({ alice: { count: 0, asOf: null }, bob: { count: 4, asOf: '5' } }, [
         'alice',
         'bob',
       ]);
       await counts.current('alice');
       await counts.current('bob');
-      counts.advance(notification('9', BROADCAST, 'bob'));
+      const broadcast = notification('9', BROADCAST, 'carol');
+      expect(counts.frameForBroadcast('alice', broadcast)).toBe(unreadFrame(1));
+      expect(counts.frameForBroadcast('alice', broadcast)).toBe(unreadFrame(1));
+      expect(counts.frameForBroadcast('bob', broadcast)).toBe(unreadFrame(5));
       expect(await counts.current('alice')).toEqual({ count: 1, asOf: '9' });
-      expect(await counts.current('bob')).toEqual({ count: 4, asOf: '5' });
+      expect(await counts.current('bob')).toEqual({ count: 5, asOf: '9' });
     });
 
-    it('leaves users it does not follow alone, without asking the store', () => {
-      const { counts, unreadCount } = setup({});
-      counts.advance(notification('9', 'alice'));
-      counts.advance(notification('10', BROADCAST));
-      expect(unreadCount).not.toHaveBeenCalled();
-      expect(counts.size).toBe(0);
+    it('gives no frame when the count already included the broadcast', async () => {
+      const { counts } = setup({ alice: { count: 2, asOf: '9' } }, ['alice']);
+      await counts.current('alice');
+      expect(counts.frameForBroadcast('alice', notification('9', BROADCAST))).toBeNull();
+      expect(await counts.current('alice')).toEqual({ count: 2, asOf: '9' });
     });
   });
 

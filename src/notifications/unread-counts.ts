@@ -57,22 +57,32 @@ export class UnreadCounts {
   }
 
   /**
-   * A notification is being delivered: every followed user it is for has one more
-   * unread. Their new `unread-count` frames are then read with {@link frameAfter}, so
-   * that each stream gets the count in the same write as the notification.
+   * A notification for one user is being delivered: if their count is followed, they have
+   * one more unread. Their new `unread-count` frame is then read with {@link frameAfter},
+   * so that each stream gets the count in the same write as the notification. A broadcast
+   * moves counts with {@link frameForBroadcast} instead, as it reaches each stream.
    */
   advance(notification: Notification): void {
-    if (notification.recipient === BROADCAST) {
-      for (const [userId, tally] of this.tallies) {
-        if (userId === notification.actorId || this.muted.isMuted(userId, notification.type))
-          continue;
-        this.increment(userId, tally, notification.id);
-      }
-    } else {
-      const tally = this.tallies.get(notification.recipient);
-      if (tally && !this.muted.isMuted(notification.recipient, notification.type))
-        this.increment(notification.recipient, tally, notification.id);
-    }
+    if (notification.recipient === BROADCAST) return;
+    const tally = this.tallies.get(notification.recipient);
+    if (tally && !this.muted.isMuted(notification.recipient, notification.type))
+      this.increment(notification.recipient, tally, notification.id);
+  }
+
+  /**
+   * A broadcast reaches a stream of `userId`: their count moves at the first of their
+   * streams (the broadcast walks streams; a second walk over every followed user before
+   * it cost as much as the counting itself, issue 16). Returns the user's new
+   * `unread-count` frame, or null when the broadcast did not move it (a muted type, a
+   * count that already included it). Asked before the delivery waits for a user's muted
+   * types to be read, so that counts move in publishing order.
+   */
+  frameForBroadcast(userId: string, notification: Notification): string | null {
+    const tally = this.tallies.get(userId);
+    if (!tally) return null;
+    if (tally.movedBy !== notification.id && !this.muted.isMuted(userId, notification.type))
+      this.increment(userId, tally, notification.id);
+    return tally.movedBy === notification.id ? tally.frame : null;
   }
 
   /**

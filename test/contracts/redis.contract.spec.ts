@@ -24,6 +24,8 @@ import { describeIdempotencyStore } from './idempotency-store.contract.js';
 import { describeTimelineStore } from './timeline-store.contract.js';
 import { describeNotificationStore } from './notification-store.contract.js';
 import { describePreferenceStore } from './preference-store.contract.js';
+import { describeRateLimitCounters } from './rate-limit-counters.contract.js';
+import { RedisRateLimitCounters } from '../../src/storage/redis/redis-rate-limit-counters.js';
 
 /** As the service creates its command connection: fail at once rather than queue. */
 const OPTIONS = { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true };
@@ -120,6 +122,12 @@ describeWithRedis('Redis stores', () => {
     },
     { losesHistory: true },
   );
+
+  // Its keys expire with their windows (the contract uses a fresh key per test).
+  describeRateLimitCounters(RedisRateLimitCounters.name, async () => {
+    const { redis, close } = await namespace();
+    return { counters: new RedisRateLimitCounters(redis), close };
+  });
 
   describePreferenceStore(RedisPreferenceStore.name, async () => {
     const { redis, keyPrefix, close } = await namespace();

@@ -15,6 +15,8 @@ import { describeDocumentStore } from './document-store.contract.js';
 import { describeIdempotencyStore } from './idempotency-store.contract.js';
 import { describeNotificationStore } from './notification-store.contract.js';
 import { describePreferenceStore } from './preference-store.contract.js';
+import { describeRateLimitCounters } from './rate-limit-counters.contract.js';
+import { MemoryRateLimitCounters } from '../../src/storage/memory/memory-rate-limit-counters.js';
 import { describeTimelineStore } from './timeline-store.contract.js';
 
 beforeAll(() => {
@@ -236,5 +238,14 @@ describe(`${SqliteDatabase.name} reopened on the same DATA_DIR`, () => {
     const second = reopen();
     expect(await second.documents.get('workflows', 'w1')).toEqual({ id: 'w1', status: 'approved' });
     expect(await second.documents.get('messages', 'm1')).toEqual({ id: 'm1', text: 'hello' });
+  });
+});
+
+// The embedded default counts publish rate limits in memory, beside the SQLite stores.
+describeRateLimitCounters(MemoryRateLimitCounters.name, () => {
+  const counters = new MemoryRateLimitCounters();
+  return Promise.resolve({
+    counters,
+    close: () => Promise.resolve(counters.onApplicationShutdown()),
   });
 });
