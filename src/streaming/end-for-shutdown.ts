@@ -1,3 +1,4 @@
+import { withinDeadline } from '../within-deadline.js';
 import type { CloseReason } from './sse-connection.js';
 
 /**
@@ -21,10 +22,5 @@ export async function endForShutdown(
   const ended = Promise.all(
     [...connections].map((connection) => connection.endAndFlush('shutdown')),
   );
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, flushMs);
-  });
-  await Promise.race([ended, deadline]);
-  clearTimeout(timer);
+  await withinDeadline(ended, flushMs, () => undefined);
 }

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../../config.js';
+import { withinDeadline } from '../../within-deadline.js';
 import { LiveFeed, LiveFeedHandlers } from '../live-feed.js';
 import {
   CHANNELS,
@@ -87,7 +88,12 @@ export class RedisLiveFeed extends LiveFeed implements OnApplicationShutdown {
       entry.subscribed = subscribing;
       subscribing.catch(() => undefined);
     }
-    return entry.subscribed && withDeadline(entry.subscribed, this.deadlineMs);
+    return (
+      entry.subscribed &&
+      withinDeadline(entry.subscribed, this.deadlineMs, () => {
+        throw new Error(`Redis did not confirm a subscription within ${this.deadlineMs} ms`);
+      })
+    );
   }
 
   override unfollow(userId: string): void {
@@ -160,16 +166,4 @@ export class RedisLiveFeed extends LiveFeed implements OnApplicationShutdown {
     }
     for (const fed of appended) this.emit('notification', fed);
   }
-}
-
-/** `promise`, or a rejection after `ms` if it has not settled by then. */
-function withDeadline(promise: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`Redis did not confirm a subscription within ${ms} ms`)),
-      ms,
-    );
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { StorageStatus } from '../storage-status.js';
+import { withinDeadline } from '../../within-deadline.js';
 import { RedisConnections } from './redis-connections.js';
 
 /**
@@ -19,18 +20,10 @@ export class RedisStatus extends StorageStatus {
 
   async isReady(): Promise<boolean> {
     if (!this.redis.ready) return false;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), PING_DEADLINE_MS);
-    });
     const pong = this.redis.commands.ping().then(
       (reply) => reply === 'PONG',
       () => false,
     );
-    try {
-      return await Promise.race([pong, deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return withinDeadline(pong, PING_DEADLINE_MS, () => false);
   }
 }

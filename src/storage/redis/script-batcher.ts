@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { asError } from '../../as-error.js';
 import { isNoScript, type LuaScript } from './lua-script.js';
 
 type Argument = string | number;
@@ -10,8 +11,6 @@ interface Pending {
   resolve: (result: unknown) => void;
   reject: (error: unknown) => void;
 }
-
-const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
 
 /**
  * The Redis side of group commit: the script calls made while the event loop handles one

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { asError } from '../../as-error.js';
 
 interface Pending {
   work: () => unknown;
@@ -8,8 +9,6 @@ interface Pending {
 }
 
 type Outcome = { ok: true; result: unknown } | { ok: false; error: Error };
-
-const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
 
 /**
  * Group commit: the writes submitted while the event loop handles one round of I/O (the
