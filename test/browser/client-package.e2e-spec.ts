@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import type { Browser, Page } from 'playwright-core';
-import { describeWithChromium, launchChromium, watchedPage } from '../support/chromium.js';
+import { expect, it } from '@jest/globals';
+import type { Page } from 'playwright-core';
+import { describeWithChromium, serviceAndChromium, watchedPage } from '../support/chromium.js';
 import { Instance } from '../support/instance.js';
 import { bearer, token } from '../support/tokens.js';
 
@@ -59,29 +59,20 @@ async function publish(service: Instance, user: string, type: string, title: str
 }
 
 describeWithChromium('The client package in a browser', () => {
-  let service: Instance;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    [service, browser] = await Promise.all([Instance.start(), launchChromium()]);
-  }, 60000);
-  afterAll(async () => {
-    await browser?.close();
-    await service?.stop();
-  });
+  const suite = serviceAndChromium();
 
   for (const transport of ['polyfill', 'native']) {
     it(`delivers a type invented by another service, with no configuration (${transport})`, async () => {
       const user = `ivy-${transport}`;
       const type = `invoice.paid-${transport}`;
-      const { page, errors } = await watchedPage(await browser.newContext());
+      const { page, errors } = await watchedPage(await suite.browser.newContext());
       // Any document of the service's origin will do: the client is all the page runs
       // (its favicon, which that document lacks, would log a 404).
       await page.route('**/favicon.ico', (route) => route.fulfill({ status: 204 }));
-      await page.goto(`${service.url}/demo/settings`);
+      await page.goto(`${suite.service.url}/demo/settings`);
       await startClient(page, user, transport);
 
-      await publish(service, user, type, 'Invoice 7 paid');
+      await publish(suite.service, user, type, 'Invoice 7 paid');
       await page.waitForFunction(
         (wanted) =>
           (window as unknown as { __recorded: Recorded }).__recorded.notifications.some(

@@ -1,13 +1,13 @@
 /// <reference lib="dom" />
 // page.evaluate callbacks run in the browser.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { sendMessage } from '../support/api.js';
 import { sleep } from '../support/app.js';
 import {
   describeWithChromium,
   devSignIn,
-  launchChromium,
+  serviceAndChromium,
   toastsOf,
   waitLive,
   watchedPage,
@@ -50,27 +50,17 @@ async function toastTexts(page: Page): Promise<string[]> {
  * localhost or https uses) and BroadcastChannel heartbeats (where Web Locks are missing).
  */
 describeWithChromium('Tabs of one browser', () => {
-  let service: Instance;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    [service, browser] = await Promise.all([Instance.start(), launchChromium()]);
-  }, 60000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await service?.stop();
-  });
+  const suite = serviceAndChromium();
 
   describe.each(['locks', 'broadcast'])('electing the leader with %s', (election) => {
     const user = `tess-${election}`;
     const tabs: WatchedPage[] = [];
 
     beforeAll(async () => {
-      const context = await browser.newContext();
+      const context = await suite.browser.newContext();
       for (let i = 0; i < 3; i++) {
         const tab = await watchedPage(context);
-        await tab.page.goto(`${service.url}/?election=${election}`);
+        await tab.page.goto(`${suite.service.url}/?election=${election}`);
         // The first tab signs in; the others find the session the browser keeps.
         if (i === 0) await devSignIn(tab.page, user);
         else await waitLive(tab.page);
@@ -83,12 +73,12 @@ describeWithChromium('Tabs of one browser', () => {
     });
 
     it('share one stream, and every tab shows each toast once', async () => {
-      await untilStreamsOpen(service, 1);
+      await untilStreamsOpen(suite.service, 1);
       const leaders = await Promise.all(tabs.map(({ page }) => isLeader(page)));
       expect(leaders.filter(Boolean)).toHaveLength(1);
 
       for (const text of ['one', 'two', 'three'])
-        await sendMessage(service, 'pat', [user], `${election} ${text}`);
+        await sendMessage(suite.service, 'pat', [user], `${election} ${text}`);
       for (const { page } of tabs) {
         await page.waitForFunction(
           () => (window as unknown as { __toasts: unknown[] }).__toasts.length >= 3,
@@ -99,7 +89,7 @@ describeWithChromium('Tabs of one browser', () => {
           expect.stringContaining(`${election} three`),
         ]);
       }
-      expect(await streamsOpen(service)).toBe(1);
+      expect(await streamsOpen(suite.service)).toBe(1);
     }, 30000);
 
     it('hand the stream to another tab when the leader closes, losing no notification', async () => {
@@ -109,7 +99,7 @@ describeWithChromium('Tabs of one browser', () => {
       const publishing = (async () => {
         for (let i = 1; i <= 12; i++) {
           const text = `${election} handover ${i}`;
-          await sendMessage(service, 'pat', [user], text);
+          await sendMessage(suite.service, 'pat', [user], text);
           sent.push(text);
           await sleep(100);
         }
@@ -129,9 +119,9 @@ describeWithChromium('Tabs of one browser', () => {
       }
       const leaders = await Promise.all(tabs.map(({ page }) => isLeader(page)));
       expect(leaders.filter(Boolean)).toHaveLength(1);
-      await untilStreamsOpen(service, 1);
+      await untilStreamsOpen(suite.service, 1);
       // The new leader's stream resumed after the last cursor the tabs had seen.
-      expect(service.output).toContain(`"userId":"${user}","resumed":true`);
+      expect(suite.service.output).toContain(`"userId":"${user}","resumed":true`);
       expect(tabs.flatMap((tab) => tab.errors)).toEqual([]);
     }, 40000);
   });
@@ -140,23 +130,23 @@ describeWithChromium('Tabs of one browser', () => {
     const user = 'tess-crossed';
     /** How many streams the user's tabs have opened so far, from the service's log. */
     const streamsOpened = () =>
-      service.output
+      suite.service.output
         .split('\n')
         .filter((line) => line.includes('stream.opened') && line.includes(`"userId":"${user}"`))
         .length;
 
     it('ignores a resignation heard after another leader’s heartbeat: no second leader, no second stream', async () => {
-      const context = await browser.newContext();
+      const context = await suite.browser.newContext();
       try {
         const pages: Page[] = [];
         for (let i = 0; i < 2; i++) {
           const { page } = await watchedPage(context);
-          await page.goto(`${service.url}/?election=broadcast`);
+          await page.goto(`${suite.service.url}/?election=broadcast`);
           if (i === 0) await devSignIn(page, user);
           else await waitLive(page);
           pages.push(page);
         }
-        await untilStreamsOpen(service, 1);
+        await untilStreamsOpen(suite.service, 1);
         const leaders = await Promise.all(pages.map(isLeader));
         expect(leaders.filter(Boolean)).toHaveLength(1);
         const opened = streamsOpened();

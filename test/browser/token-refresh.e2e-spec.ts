@@ -1,16 +1,14 @@
 /// <reference lib="dom" />
 // page.evaluate callbacks run in the browser.
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import type { Browser } from 'playwright-core';
+import { expect, it } from '@jest/globals';
 import { sleep } from '../support/app.js';
 import {
   describeWithChromium,
-  launchChromium,
+  serviceAndChromium,
   toastsOf,
   waitLive,
   watchedPage,
 } from '../support/chromium.js';
-import { Instance } from '../support/instance.js';
 import { bearer, token } from '../support/tokens.js';
 
 /** Where the demo page keeps its session (web/src/session.ts). */
@@ -22,26 +20,17 @@ const SESSION_KEY = 'notification-hub-demo:session';
  * reconnects with it at once, resuming after its last cursor, losing nothing.
  */
 describeWithChromium('The demo page when its token is about to expire', () => {
-  let service: Instance;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    [service, browser] = await Promise.all([Instance.start(), launchChromium()]);
-  }, 60000);
-  afterAll(async () => {
-    await browser?.close();
-    await service?.stop();
-  });
+  const suite = serviceAndChromium();
 
   it('reconnects with a fresh token on token-expiring, losing nothing', async () => {
-    const { page, errors } = await watchedPage(await browser.newContext());
+    const { page, errors } = await watchedPage(await suite.browser.newContext());
     const authorizations: string[] = [];
     page.on('request', (request) => {
       if (request.url().includes('/notifications/stream')) {
         authorizations.push(request.headers().authorization ?? '');
       }
     });
-    await page.goto(service.url);
+    await page.goto(suite.service.url);
     const session = {
       token: token('gus', { ttl: 38 }),
       userId: 'gus',
@@ -59,7 +48,7 @@ describeWithChromium('The demo page when its token is about to expire', () => {
 
     const sent: string[] = [];
     const send = async (text: string) => {
-      const response = await fetch(`${service.url}/messages`, {
+      const response = await fetch(`${suite.service.url}/messages`, {
         method: 'POST',
         headers: { ...bearer(token('hal')), 'Content-Type': 'application/json' },
         body: JSON.stringify({ text, to: ['gus'] }),

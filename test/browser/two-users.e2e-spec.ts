@@ -1,17 +1,16 @@
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { beforeAll, expect, it } from '@jest/globals';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import {
   describeWithChromium,
   devSignIn,
   lastSubmit,
-  launchChromium,
+  serviceAndChromium,
   toastsOf,
   waitForToast,
   watchedPage,
   type WatchedPage,
 } from '../support/chromium.js';
-import { Instance } from '../support/instance.js';
 
 const ARTIFACTS = 'test/artifacts';
 /** Clicks measured for the click-to-toast figure. */
@@ -43,8 +42,7 @@ function median(values: number[]): number {
  * through the native EventSource (single-use ticket), carol is an admin.
  */
 describeWithChromium('The demo page, users in separate browser contexts', () => {
-  let service: Instance;
-  let browser: Browser;
+  const suite = serviceAndChromium();
   const contexts: BrowserContext[] = [];
   let alice: WatchedPage;
   let bob: WatchedPage;
@@ -52,7 +50,7 @@ describeWithChromium('The demo page, users in separate browser contexts', () => 
     [];
 
   async function open(user: string, transport: 'polyfill' | 'native', roles: string[] = []) {
-    const context = await browser.newContext();
+    const context = await suite.browser.newContext();
     contexts.push(context);
     const watched = await watchedPage(context);
     watched.page.on('response', (response) => {
@@ -64,21 +62,15 @@ describeWithChromium('The demo page, users in separate browser contexts', () => 
         encoding: response.headers()['content-encoding'],
       });
     });
-    await watched.page.goto(service.url);
+    await watched.page.goto(suite.service.url);
     await devSignIn(watched.page, user, { transport, roles });
     return watched;
   }
 
   beforeAll(async () => {
-    [service, browser] = await Promise.all([Instance.start(), launchChromium()]);
     alice = await open('alice', 'polyfill');
     bob = await open('bob', 'native');
   }, 60000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await service?.stop();
-  });
 
   it('shows bob a toast within a second of alice clicking Send, over gzip, and raises his badge', async () => {
     const delays: number[] = [];

@@ -1,6 +1,7 @@
-import { describe } from '@jest/globals';
+import { afterAll, beforeAll, describe } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { Instance } from './instance.js';
 
 /** Debian's Chromium (`apt-get install chromium`): playwright-core drives it, downloads nothing. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -49,6 +50,23 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /** A page whose console errors, uncaught exceptions and failed requests are recorded. */
+/**
+ * One service instance (dist/main.js on its embedded defaults) and one Chromium for a
+ * suite: started together before its tests, stopped after them. Read them in tests,
+ * once the suite's hooks ran.
+ */
+export function serviceAndChromium(): { readonly service: Instance; readonly browser: Browser } {
+  const suite = {} as { service: Instance; browser: Browser };
+  beforeAll(async () => {
+    [suite.service, suite.browser] = await Promise.all([Instance.start(), launchChromium()]);
+  }, 60000);
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.service?.stop();
+  });
+  return suite;
+}
+
 export interface WatchedPage {
   page: Page;
   /** Console errors and uncaught exceptions, as text. */
